@@ -1,0 +1,185 @@
+"""What every command shares: the group that translates errors, global state, output helpers.
+
+Nothing heavy is imported at module level, so ``bvflow --help`` stays fast: services (and with
+them SQLAlchemy) are imported inside commands.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from bvflow.errors import BVFlowError
+
+if TYPE_CHECKING:
+    from bvflow.services.app import App
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES = """\b
+Exit codes: 0 ok; 1 error (bad input, not found, no database); 2 usage;
+3 conflict (changed since read); 4 refused by the workflow; 5 audit integrity failure."""
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+class BVFlowGroup(click.Group):
+    """A group that turns every expected error into one line on stderr and an exit code."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except BVFlowError as exc:
+            _fail(exc.message, exc.exit_code)
+        except click.BadParameter as exc:
+            _fail(exc.format_message(), 1)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def database_url(value: str) -> str:
+    """A SQLAlchemy URL as given, or a file path turned into an absolute SQLite URL."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+@dataclass
+class State:
+    """Global options, carried on ``ctx.obj``; the App is built on first use."""
+
+    db: str
+    actor: str
+    workflows_dir: Path | None
+    _app: App | None = None
+
+    def app(self, check_schema: bool = True) -> App:
+        if self._app is None:
+            from bvflow.services.app import App
+            from bvflow.store.database import Database
+
+            self._app = App(
+                Database(database_url(self.db)), self.actor, workflows_dir=self.workflows_dir
+            )
+            click.get_current_context().call_on_close(self._app.db.dispose)
+        if check_schema:
+            self._app.db.check_schema()
+        return self._app
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")(
+        f
+    )
+
+
+def expect_version_option(f: F) -> F:
+    return click.option(
+        "--if-version",
+        "expected_version",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Refuse (exit 3) unless the review is still at this version, as shown by "
+        "'review show'.",
+    )(f)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_csv(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _csv_cell(value: Any) -> Any:
+    # Neutralise spreadsheet formulas in user-supplied text (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def emit_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    for line in [headers, *rows]:
+        click.echo(
+            "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
+        )
+
+
+def long_date(day: date | None) -> str:
+    """A date as coordinators read it: 'Tuesday 5 January 2027'."""
+    return "-" if day is None else f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def london(instant: datetime) -> str:
+    """An instant shown in Europe/London."""
+    from bvflow.domain.calendar import LONDON
+
+    local = instant.astimezone(LONDON)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    """YYYY-MM-DD; a bad value is bad input (exit 1) with a one-line message."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        from bvflow import inputs
+
+        try:
+            return inputs.iso_date(
+                str(value), f"--{param.name}" if param and param.name else "date"
+            )
+        except BVFlowError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+DATE = DateType()

@@ -1,0 +1,135 @@
+"""``bvflow audit``: query the trail, verify the chain, take a checkpoint."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import click
+
+from bvflow.cli._base import DATE, State, emit_csv, emit_json, emit_table, json_option, pass_state
+from bvflow.errors import IntegrityError
+
+ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit trail: who did what, when, under which rules."""
+
+
+@audit.command()
+@click.option("--review", help="Only events of this review.")
+@click.option("--actor", "who", help="Only events by this actor.")
+@click.option("--action", help="Only this action, e.g. review.timetable_overridden.")
+@click.option("--since", type=DATE, help="From this date (YYYY-MM-DD, Europe/London).")
+@click.option("--until", type=DATE, help="Up to and including this date.")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@pass_state
+def log(
+    state: State,
+    review: str | None,
+    who: str | None,
+    action: str | None,
+    since: date | None,
+    until: date | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Show audit events, oldest first.
+
+    \b
+    Example:
+      bvflow audit log --review BV-2027-001 --since 2027-01-01 --csv > trail.csv
+    """
+    from bvflow.services.audit import audit_log
+    from bvflow.services.reviews import event_dict
+
+    events = [event_dict(e) for e in audit_log(state.app(), review, who, action, since, until)]
+    if as_json:
+        emit_json(events)
+    elif as_csv:
+        emit_csv(
+            events,
+            ["seq", "at", "actor", "action", "review", "from_stage", "to_stage", "payload", "hash"],
+        )
+    else:
+        emit_table(
+            [
+                (
+                    str(e["seq"]),
+                    e["at"],
+                    e["actor"],
+                    e["action"],
+                    e["review"] or "-",
+                    f"{e['from_stage'] or ''}->{e['to_stage'] or ''}"
+                    if e["from_stage"] or e["to_stage"]
+                    else "",
+                )
+                for e in events
+            ],
+            ("SEQ", "AT (UTC)", "ACTOR", "ACTION", "REVIEW", "STAGE"),
+        )
+
+
+def _anchor(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    match = ANCHOR.match(value.strip())
+    if match is None:
+        raise click.BadParameter(
+            "expected SEQ:HASH as printed by 'bvflow audit checkpoint'", param_hint="--checkpoint"
+        )
+    return int(match.group(1)), match.group(2)
+
+
+@audit.command()
+@click.option(
+    "--checkpoint",
+    "anchor",
+    metavar="SEQ:HASH",
+    help="Also check against a checkpoint recorded earlier outside the database.",
+)
+@json_option
+@pass_state
+def verify(state: State, anchor: str | None, as_json: bool) -> None:
+    """Re-hash the chain: exit 0 "intact", or exit 5 naming the first bad event.
+
+    \b
+    Example:
+      bvflow audit verify --checkpoint 42:9f2c...
+    """
+    from bvflow.services.audit import verify as run
+
+    verdict = run(state.app(), _anchor(anchor))
+    if as_json:
+        emit_json(verdict.as_dict())
+    elif verdict.intact:
+        click.echo(f"intact: {verdict.checked} events, head {verdict.head_seq}:{verdict.head_hash}")
+    if not verdict.intact:
+        raise IntegrityError(
+            f"audit trail broken at event {verdict.bad_seq}: {verdict.problem}", verdict.bad_seq
+        )
+
+
+@audit.command()
+@json_option
+@pass_state
+def checkpoint(state: State, as_json: bool) -> None:
+    """Print the chain's sequence number and head hash, to record somewhere else.
+
+    \b
+    Example:
+      bvflow audit checkpoint >> checkpoints.txt
+    """
+    from bvflow.services.audit import checkpoint as run
+
+    point = run(state.app())
+    if as_json:
+        emit_json(point.as_dict())
+    else:
+        click.echo(f"{point.seq}:{point.hash}")
+
+
+COMMANDS = [audit]

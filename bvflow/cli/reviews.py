@@ -1,0 +1,292 @@
+"""``bvflow review``: open reviews, see where they stand, and move them through their stages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from bvflow.cli._base import (
+    State,
+    emit_csv,
+    emit_json,
+    emit_table,
+    expect_version_option,
+    json_option,
+    london,
+    long_date,
+    pass_state,
+)
+
+if TYPE_CHECKING:
+    from bvflow.services.reviews import Change, ReviewView
+
+
+@click.group()
+def review() -> None:
+    """Service reviews: create, list, show, advance, return, suspend, resume, abandon."""
+
+
+@review.command()
+@click.argument("title")
+@click.option("--service", required=True, help="The service under review, e.g. Waste.")
+@click.option("--coordinator", required=True, help="The coordinating officer's email address.")
+@click.option(
+    "--workflow",
+    default="best-value",
+    show_default=True,
+    help="A workflow name, or the path to a workflow file.",
+)
+@pass_state
+def create(state: State, title: str, service: str, coordinator: str, workflow: str) -> None:
+    """Open a review; prints only its new reference.
+
+    \b
+    Example:
+      bvflow review create "Refuse collection" --service Waste --coordinator jo@example.gov.uk
+    """
+    from bvflow.services.reviews import create_review
+
+    click.echo(create_review(state.app(), title, service, coordinator, workflow))
+
+
+@review.command(name="list")
+@click.option("--stage", help="Only reviews in this stage.")
+@click.option("--status", type=click.Choice(["active", "suspended", "closed", "abandoned"]))
+@click.option("--overdue", is_flag=True, help="Only reviews past their stage's due date.")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@pass_state
+def list_(
+    state: State, stage: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool
+) -> None:
+    """List reviews with their stage, status and timetable.
+
+    \b
+    Example:
+      bvflow review list --stage consult --overdue
+    """
+    from bvflow.services.reviews import list_reviews
+
+    found = [s.as_dict() for s in list_reviews(state.app(), stage, status, overdue)]
+    if as_json:
+        emit_json(found)
+    elif as_csv:
+        emit_csv(
+            found,
+            [
+                "ref",
+                "title",
+                "service",
+                "coordinator",
+                "stage",
+                "status",
+                "entered_on",
+                "clear_working_days",
+                "target_date",
+                "overdue",
+                "version",
+            ],
+        )
+    else:
+        emit_table(
+            [
+                (
+                    r["ref"],
+                    r["stage"],
+                    r["status"],
+                    str(r["clear_working_days"]),
+                    (r["target_date"] or "-") + (" OVERDUE" if r["overdue"] else ""),
+                    r["title"],
+                )
+                for r in found
+            ],
+            ("REF", "STAGE", "STATUS", "DAYS", "DUE", "TITLE"),
+        )
+
+
+def _print_view(view: ReviewView) -> None:
+    r, t = view.review, view.timing
+    click.echo(f"{r.ref}  {r.title}\nService: {r.service}    Coordinator: {r.coordinator}")
+    click.echo(
+        f"Workflow: {view.workflow_title} ({r.workflow}, {r.definition_digest[:12]})"
+        f"    Version: {r.version}"
+    )
+    click.echo(f"Stage: {view.stage_title} ({r.stage})    Status: {r.status}")
+    click.echo(f"Entered: {london(r.stage_entered_at)}")
+    if r.status in ("active", "suspended"):
+        click.echo(f"Clear working days: {t.clear_days} of at least {t.min_days}")
+        click.echo(f"Earliest advance: {long_date(t.earliest)}")
+        overdue = "  (OVERDUE)" if t.overdue else ""
+        click.echo(f"Due: {long_date(t.target)}{overdue}")
+        click.echo(f"Next stage: {view.next_stage or '-'}    Possible: {', '.join(view.actions)}")
+        click.echo("Unmet before advancing:" if view.unmet else "All requirements met.")
+        for unmet in view.unmet:
+            click.echo(f"  - {unmet.message}: {unmet.remedy}")
+    click.echo("History:")
+    for event in view.history:
+        moved = (
+            f" {event.from_stage} -> {event.to_stage}"
+            if event.from_stage != event.to_stage and event.to_stage
+            else ""
+        )
+        reason = event.payload.get("reason") or event.payload.get("override_reason")
+        why = f" ({reason})" if reason else ""
+        click.echo(f"  #{event.seq} {london(event.at)} {event.actor} {event.action}{moved}{why}")
+
+
+@review.command()
+@click.argument("ref")
+@json_option
+@pass_state
+def show(state: State, ref: str, as_json: bool) -> None:
+    """Show a review's stage, timetable, unmet requirements and recent history.
+
+    \b
+    Example:
+      bvflow review show BV-2027-001
+    """
+    from bvflow.services.reviews import show_review
+
+    view = show_review(state.app(), ref)
+    if as_json:
+        emit_json(view.as_dict())
+    else:
+        _print_view(view)
+
+
+def _print_change(change: Change, as_json: bool) -> None:
+    if as_json:
+        emit_json(change.__dict__)
+        return
+    note = " (timetable overridden)" if change.overridden else ""
+    moved = (
+        f"{change.from_stage} -> {change.to_stage}"
+        if change.from_stage != change.to_stage
+        else change.to_stage
+    )
+    click.echo(f"{change.ref} {change.action}: {moved}, status {change.status}{note}")
+
+
+@review.command()
+@click.argument("ref")
+@click.option(
+    "--override-timetable",
+    is_flag=True,
+    help="Leave the stage before its discussion period has run (needs --reason; "
+    "audited and shown in every report).",
+)
+@click.option("--reason", help="Why the timetable is overridden.")
+@expect_version_option
+@json_option
+@pass_state
+def advance(
+    state: State,
+    ref: str,
+    override_timetable: bool,
+    reason: str | None,
+    expected_version: int | None,
+    as_json: bool,
+) -> None:
+    """Move a review to its next stage, or exit 4 naming every unmet condition.
+
+    \b
+    Example:
+      bvflow review advance BV-2027-001
+      bvflow review advance BV-2027-001 --override-timetable --reason "Members agreed"
+    """
+    from bvflow.services.reviews import advance as run
+
+    if reason is not None and not override_timetable:
+        raise click.UsageError("--reason is only used with --override-timetable")
+    _print_change(
+        run(
+            state.app(),
+            ref,
+            override_timetable=override_timetable,
+            reason=reason,
+            expected_version=expected_version,
+        ),
+        as_json,
+    )
+
+
+@review.command(name="return")
+@click.argument("ref")
+@click.option("--to", "to", required=True, help="The earlier stage to return to.")
+@click.option("--reason", required=True, help="Why the review goes back.")
+@expect_version_option
+@json_option
+@pass_state
+def return_(
+    state: State, ref: str, to: str, reason: str, expected_version: int | None, as_json: bool
+) -> None:
+    """Send a review back to an earlier stage; its discussion period starts again.
+
+    \b
+    Example:
+      bvflow review return BV-2027-001 --to compare --reason "Benchmarks were out of date"
+    """
+    from bvflow.services.reviews import return_review
+
+    _print_change(return_review(state.app(), ref, to, reason, expected_version), as_json)
+
+
+@review.command()
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the review is paused.")
+@expect_version_option
+@json_option
+@pass_state
+def suspend(
+    state: State, ref: str, reason: str, expected_version: int | None, as_json: bool
+) -> None:
+    """Pause a review; suspended days do not count toward any period.
+
+    \b
+    Example:
+      bvflow review suspend BV-2027-001 --reason "Purdah before the local elections"
+    """
+    from bvflow.services.reviews import suspend as run
+
+    _print_change(run(state.app(), ref, reason, expected_version), as_json)
+
+
+@review.command()
+@click.argument("ref")
+@expect_version_option
+@json_option
+@pass_state
+def resume(state: State, ref: str, expected_version: int | None, as_json: bool) -> None:
+    """Restart a suspended review in the stage where it stopped.
+
+    \b
+    Example:
+      bvflow review resume BV-2027-001
+    """
+    from bvflow.services.reviews import resume as run
+
+    _print_change(run(state.app(), ref, expected_version), as_json)
+
+
+@review.command()
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the review is abandoned.")
+@expect_version_option
+@json_option
+@pass_state
+def abandon(
+    state: State, ref: str, reason: str, expected_version: int | None, as_json: bool
+) -> None:
+    """End a review without completing it.
+
+    \b
+    Example:
+      bvflow review abandon BV-2027-001 --reason "Service transferred to the county"
+    """
+    from bvflow.services.reviews import abandon as run
+
+    _print_change(run(state.app(), ref, reason, expected_version), as_json)
+
+
+COMMANDS = [review]

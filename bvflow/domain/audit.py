@@ -1,0 +1,198 @@
+"""The tamper-evident audit chain: canonical records, hashes, and verification.
+
+Each event's record is canonical JSON (sorted keys, no spaces, UTF-8) stored exactly as it was
+hashed; ``hash = sha256(prev_hash || record)``. Verification walks the events in sequence and
+names the first one that was altered, removed, inserted or moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+GENESIS: Final = "0" * 64
+RECORD_FIELDS: Final = ("seq", "at", "actor", "action", "review", "from_stage", "to_stage")
+
+
+def canonical(data: Mapping[str, Any]) -> str:
+    """Canonical JSON: the exact text that is hashed and stored."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def format_instant(instant: datetime) -> str:
+    """An aware instant as UTC ISO 8601 with microseconds and a Z."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def chain_hash(prev_hash: str, record: str) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + record.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event about to be appended; the chain position is assigned by ``seal``."""
+
+    at: datetime
+    actor: str
+    action: str
+    review: str | None = None
+    from_stage: str | None = None
+    to_stage: str | None = None
+    payload: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SealedEvent:
+    """An event with its place in the chain, as stored."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    review: str | None
+    from_stage: str | None
+    to_stage: str | None
+    record: str
+    prev_hash: str
+    hash: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        value = json.loads(self.record).get("payload") or {}
+        return dict(value)
+
+
+def seal(event: NewEvent, seq: int, prev_hash: str) -> SealedEvent:
+    """Give an event its sequence number, canonical record and hash."""
+    record = canonical(
+        {
+            "seq": seq,
+            "at": format_instant(event.at),
+            "actor": event.actor,
+            "action": event.action,
+            "review": event.review,
+            "from_stage": event.from_stage,
+            "to_stage": event.to_stage,
+            "payload": dict(event.payload or {}),
+        }
+    )
+    return SealedEvent(
+        seq,
+        event.at.astimezone(UTC),
+        event.actor,
+        event.action,
+        event.review,
+        event.from_stage,
+        event.to_stage,
+        record,
+        prev_hash,
+        chain_hash(prev_hash, record),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of verifying the chain."""
+
+    intact: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    bad_seq: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "intact": self.intact,
+            "checked": self.checked,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "bad_seq": self.bad_seq,
+            "problem": self.problem,
+        }
+
+
+def _columns_differ(event: SealedEvent) -> str | None:
+    try:
+        data = json.loads(event.record)
+    except ValueError:
+        return "its stored record is not valid JSON"
+    columns = {
+        "seq": event.seq,
+        "at": format_instant(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "review": event.review,
+        "from_stage": event.from_stage,
+        "to_stage": event.to_stage,
+    }
+    for name in RECORD_FIELDS:
+        if data.get(name) != columns[name]:
+            return f"its {name} column does not match its hashed record"
+    return None
+
+
+def _check(event: SealedEvent, expected_seq: int, prev_hash: str) -> str | None:
+    if event.seq > expected_seq:
+        return f"event {expected_seq} is missing (removed)"
+    if event.seq < expected_seq:
+        return f"event {event.seq} appears out of order or twice (inserted or moved)"
+    if event.prev_hash != prev_hash:
+        return "it does not follow the event before it (inserted, removed or moved)"
+    if chain_hash(event.prev_hash, event.record) != event.hash:
+        return "its record does not match its hash (altered)"
+    return _columns_differ(event)
+
+
+def verify_chain(
+    events: Iterable[SealedEvent],
+    recorded_head: tuple[int, str] | None = None,
+    checkpoint: tuple[int, str] | None = None,
+) -> Verdict:
+    """Verify events in stored order against each other, the recorded head and a checkpoint."""
+    prev_hash, expected, checked = GENESIS, 1, 0
+    checkpoint_seen = checkpoint is None
+    for event in events:
+        problem = _check(event, expected, prev_hash)
+        if problem is not None:
+            return Verdict(False, checked, expected - 1, prev_hash, event.seq, problem)
+        if checkpoint is not None and event.seq == checkpoint[0]:
+            checkpoint_seen = True
+            if event.hash != checkpoint[1]:
+                return Verdict(
+                    False,
+                    checked,
+                    event.seq,
+                    event.hash,
+                    event.seq,
+                    "its hash differs from the checkpoint (the chain was rewritten)",
+                )
+        prev_hash, expected, checked = event.hash, expected + 1, checked + 1
+    head = (expected - 1, prev_hash)
+    if recorded_head is not None and recorded_head != head:
+        seq = min(recorded_head[0], head[0]) + 1
+        return Verdict(
+            False,
+            checked,
+            head[0],
+            head[1],
+            seq,
+            f"the chain ends at event {head[0]} but the database recorded its head "
+            f"as event {recorded_head[0]} (events removed or added at the end)",
+        )
+    if not checkpoint_seen and checkpoint is not None:
+        return Verdict(
+            False,
+            checked,
+            head[0],
+            head[1],
+            checkpoint[0],
+            f"checkpoint event {checkpoint[0]} is no longer in the chain (removed)",
+        )
+    return Verdict(True, checked, head[0], head[1])

@@ -1,0 +1,121 @@
+"""The working-day calendar: weekends, a UK nation's bank holidays, council closure days.
+
+Counting rule (see docs/counting.md): periods are *clear* working days. The day a period
+starts does not count, and neither does the day on which it is tested: a stage entered on
+Monday with a 2-day minimum has Tuesday and Wednesday as its two clear days and may be left
+from Thursday. A day on which the review was suspended at any time does not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON: Final = ZoneInfo("Europe/London")
+
+# holidays' GB subdivisions. The bare "GB" list omits Easter Monday and the August bank
+# holiday, so a subdivision is always passed.
+NATIONS: Final[dict[str, str]] = {
+    "england": "ENG",
+    "wales": "WLS",
+    "scotland": "SCT",
+    "northern-ireland": "NIR",
+}
+
+# A period longer than this is certainly a typo, and bounds every loop below.
+MAX_PERIOD_DAYS: Final = 2000
+
+
+def local_date(instant: datetime) -> date:
+    """The Europe/London calendar date of an aware instant."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: instants must carry a timezone")
+    return instant.astimezone(LONDON).date()
+
+
+def utc(instant: datetime) -> datetime:
+    """The same instant in UTC; naive values are refused."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: instants must carry a timezone")
+    return instant.astimezone(UTC)
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(subdiv: str, year: int) -> dict[date, str]:
+    table = holidays.country_holidays("GB", subdiv=subdiv, years=[year])
+    return {d: str(name) for d, name in table.items()}
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which days are working days for one authority."""
+
+    nation: str
+    closures: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.nation not in NATIONS:
+            known = ", ".join(NATIONS)
+            raise ValueError(f"unknown nation {self.nation!r} (known: {known})")
+
+    def bank_holiday(self, day: date) -> str | None:
+        """The bank holiday's name on ``day`` in this nation, or None."""
+        return _bank_holidays(NATIONS[self.nation], day.year).get(day)
+
+    def is_working_day(self, day: date) -> bool:
+        """True unless a weekend, a bank holiday of this nation or a council closure day."""
+        return day.weekday() < 5 and day not in self.closures and self.bank_holiday(day) is None
+
+    def counting_days(self, after: date, excluded: frozenset[date] = frozenset()) -> Iterator[date]:
+        """Working days after ``after`` (exclusive) that are not ``excluded``, in order."""
+        day = after
+        for _ in range(MAX_PERIOD_DAYS * 3):
+            day += timedelta(days=1)
+            if day not in excluded and self.is_working_day(day):
+                yield day
+
+    def clear_days_between(
+        self, start: date, end: date, excluded: frozenset[date] = frozenset()
+    ) -> int:
+        """Working days strictly between ``start`` and ``end``, not counting ``excluded``."""
+        count = 0
+        day = start + timedelta(days=1)
+        while day < end:
+            if day not in excluded and self.is_working_day(day):
+                count += 1
+            day += timedelta(days=1)
+        return count
+
+    def nth_counting_day(
+        self, after: date, n: int, excluded: frozenset[date] = frozenset()
+    ) -> date:
+        """The date of the n-th counting working day after ``after`` (``after`` if n is 0)."""
+        if n <= 0:
+            return after
+        if n > MAX_PERIOD_DAYS:
+            raise ValueError(f"period of {n} working days exceeds {MAX_PERIOD_DAYS}")
+        for index, day in enumerate(self.counting_days(after, excluded), start=1):
+            if index == n:
+                return day
+        raise AssertionError("unreachable: counting_days is long enough")
+
+
+def days_touched(
+    intervals: Iterable[tuple[datetime, datetime | None]], today: date
+) -> frozenset[date]:
+    """Every London date touched by any interval; an open interval runs through ``today``."""
+    days: set[date] = set()
+    for start, end in intervals:
+        first = local_date(start)
+        last = local_date(end) if end is not None else today
+        day = first
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return frozenset(days)

@@ -1,0 +1,101 @@
+"""What every use case needs: the database, who is acting, the clock; and loading a review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bvflow.clock import SYSTEM_CLOCK, Clock
+from bvflow.domain.calendar import WorkingCalendar
+from bvflow.domain.definition import Definition
+from bvflow.domain.requirements import StageFacts
+from bvflow.domain.timetable import StageTiming, stage_timing
+from bvflow.errors import Unmet
+from bvflow.store import Session, repo
+from bvflow.store.database import Database
+from bvflow.store.models import Review
+from bvflow.workflow_files import definition_from_source
+
+
+@dataclass
+class App:
+    """The handle every service takes: ``App(Database(url), actor="jo")``."""
+
+    db: Database
+    actor: str
+    clock: Clock = field(default=SYSTEM_CLOCK)
+    workflows_dir: Path | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A review with the exact definition it was pinned to and its authority's calendar."""
+
+    review: Review
+    definition: Definition
+    calendar: WorkingCalendar
+
+
+def calendar_for(session: Session) -> WorkingCalendar:
+    authority = repo.load_authority(session)
+    return WorkingCalendar(authority.nation, repo.closure_days(session))
+
+
+def load(session: Session, ref: str, calendar: WorkingCalendar | None = None) -> Loaded:
+    """The review ``ref`` with its pinned definition (never the file as it is now)."""
+    review = repo.load_review(session, ref)
+    row = repo.load_definition_row(session, review.definition_digest)
+    definition = definition_from_source(row.source, f"{row.name} ({row.digest[:12]})")
+    return Loaded(review, definition, calendar or calendar_for(session))
+
+
+def timing(session: Session, loaded: Loaded, now: datetime) -> StageTiming:
+    """The current stage's clear working days, earliest leave date and due date."""
+    review = loaded.review
+    assert review.id is not None
+    suspensions = repo.suspensions_since(session, review.id, review.stage_entered_at)
+    return timing_from(loaded, now, [(s.started_at, s.ended_at) for s in suspensions])
+
+
+def timing_from(
+    loaded: Loaded, now: datetime, suspensions: list[tuple[datetime, datetime | None]]
+) -> StageTiming:
+    review = loaded.review
+    stage = (
+        loaded.definition.stage(review.stage) if loaded.definition.has_stage(review.stage) else None
+    )
+    return stage_timing(
+        loaded.calendar,
+        review.stage_entered_at,
+        now,
+        stage.min_working_days if stage else 0,
+        stage.target_working_days if stage else None,
+        suspensions,
+    )
+
+
+def unmet_to_leave(
+    session: Session, loaded: Loaded, clock_now: datetime, overrides: frozenset[str] = frozenset()
+) -> tuple[StageTiming, list[Unmet]]:
+    """Every requirement of the current stage that is not met, each with its remedy."""
+    review = loaded.review
+    assert review.id is not None
+    when = timing(session, loaded, clock_now)
+    if not loaded.definition.has_stage(review.stage):
+        return when, []
+    facts = StageFacts(
+        review=review.ref,
+        stage=review.stage,
+        today=when.today,
+        clear_days=when.clear_days,
+        earliest=when.earliest,
+        suspended=when.suspended,
+        evidence_kinds=repo.evidence_kinds_in_stage(session, review.id, review.stage),
+        overrides=overrides,
+    )
+    stage = loaded.definition.stage(review.stage)
+    return when, [u for req in stage.guards for u in req.unmet(facts)]

@@ -1,0 +1,138 @@
+"""Evidence use cases: record a piece of evidence (with its file) and list a review's evidence."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from bvflow import inputs
+from bvflow.domain.audit import NewEvent
+from bvflow.errors import InputError, RefusedError
+from bvflow.services.app import App, load
+from bvflow.store import repo
+from bvflow.store.models import Evidence
+
+DISCLOSURES: Final = ("public", "restricted", "confidential")
+MAX_FILE_BYTES: Final = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    review: str
+    stage: str
+    kind: str
+    title: str
+    disclosure: str
+    file_name: str | None
+    file_sha256: str | None
+    file_size: int | None
+    recorded_by: str
+    recorded_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _view(ref: str, row: Evidence) -> EvidenceView:
+    assert row.id is not None
+    return EvidenceView(
+        row.id,
+        ref,
+        row.stage,
+        row.kind,
+        row.title,
+        row.disclosure,
+        row.file_name,
+        row.file_sha256,
+        row.file_size,
+        row.recorded_by,
+        row.recorded_at.isoformat(),
+    )
+
+
+def _read_file(path: Path | None) -> tuple[str | None, bytes | None]:
+    if path is None:
+        return None, None
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        return path.name, path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def add_evidence(
+    app: App,
+    ref: str,
+    kind: str,
+    title: str,
+    file: Path | None = None,
+    disclosure: str = "restricted",
+    expected_version: int | None = None,
+) -> EvidenceView:
+    """Record evidence in the review's current stage; the review's version moves on."""
+    title = inputs.text(title, "the title", max_length=300)
+    if disclosure not in DISCLOSURES:
+        raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}, not {disclosure!r}")
+    name, content = _read_file(file)
+    now = app.now()
+    with app.db.read() as session:
+        loaded = load(session, ref)
+    review, definition = loaded.review, loaded.definition
+    if kind not in definition.evidence_kinds:
+        known = ", ".join(sorted(definition.evidence_kinds))
+        raise InputError(
+            f"workflow {definition.name} has no evidence kind {kind!r} (known: {known})"
+        )
+    if review.status in ("closed", "abandoned"):
+        raise RefusedError(review.ref, "add evidence to", f"it is {review.status}")
+    assert review.id is not None
+    digest = hashlib.sha256(content).hexdigest() if content is not None else None
+    row = Evidence(
+        review_id=review.id,
+        stage=review.stage,
+        kind=kind,
+        title=title,
+        disclosure=disclosure,
+        file_name=name,
+        file_sha256=digest,
+        file_size=len(content) if content is not None else None,
+        content=content,
+        recorded_by=app.actor,
+        recorded_at=now,
+    )
+    with app.db.write() as session:
+        repo.update_review(session, review, expected_version or review.version, updated_at=now)
+        repo.add_evidence(session, row)
+        repo.append_event(
+            session,
+            NewEvent(
+                now,
+                app.actor,
+                "evidence.added",
+                review.ref,
+                review.stage,
+                review.stage,
+                {
+                    "evidence_id": row.id,
+                    "kind": kind,
+                    "title": title,
+                    "disclosure": disclosure,
+                    "file_name": name,
+                    "file_sha256": digest,
+                    "file_size": row.file_size,
+                },
+            ),
+        )
+    return _view(review.ref, row)
+
+
+def list_evidence(app: App, ref: str) -> list[EvidenceView]:
+    """Every piece of evidence recorded for a review, oldest first."""
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        assert review.id is not None
+        return [_view(review.ref, row) for row in repo.evidence_for(session, review.id)]

@@ -1,0 +1,99 @@
+"""Setting up: create or upgrade the database, record the authority, council closure days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bvflow import inputs
+from bvflow.domain.audit import NewEvent
+from bvflow.domain.calendar import NATIONS
+from bvflow.errors import InputError
+from bvflow.services.app import App
+from bvflow.store import Session, repo
+from bvflow.store.models import Authority, Closure
+
+
+@dataclass(frozen=True)
+class InitResult:
+    created: bool
+    revision: str
+    authority: str
+    nation: str
+
+
+def _check_nation(nation: str | None) -> str | None:
+    if nation is not None and nation not in NATIONS:
+        raise InputError(f"unknown nation {nation!r} (known: {', '.join(NATIONS)})")
+    return nation
+
+
+def init(app: App, authority: str | None = None, nation: str | None = None) -> InitResult:
+    """Create the database (owner-only file) or upgrade it, and record the authority."""
+    from bvflow.store import migrate
+
+    name = inputs.text(authority, "the authority name") if authority is not None else None
+    nation = _check_nation(nation)
+    db = app.db
+    if db.path is not None and not db.path.exists() and (name is None or nation is None):
+        raise InputError("a new database needs --authority and --nation")
+    created = db.create_file()
+    try:
+        migrate.upgrade(db)
+        with db.write() as session:
+            current = repo.find_authority(session)
+            if current is None and (name is None or nation is None):
+                raise InputError("the database has no authority yet: give --authority and --nation")
+            result = _record_authority(app, session, current, name, nation)
+    except BaseException:
+        if created and db.path is not None:
+            db.dispose()
+            db.path.unlink(missing_ok=True)
+        raise
+    return InitResult(created, migrate.head_revision(), *result)
+
+
+def _record_authority(
+    app: App, session: Session, current: Authority | None, name: str | None, nation: str | None
+) -> tuple[str, str]:
+    new_name = name or (current.name if current else "")
+    new_nation = nation or (current.nation if current else "")
+    if current is None or (current.name, current.nation) != (new_name, new_nation):
+        now = app.now()
+        before = {"name": current.name, "nation": current.nation} if current else None
+        repo.save_authority(session, new_name, new_nation, now)
+        repo.append_event(
+            session,
+            NewEvent(
+                now,
+                app.actor,
+                "authority.set",
+                payload={"name": new_name, "nation": new_nation, "before": before},
+            ),
+        )
+    return new_name, new_nation
+
+
+def add_closure(app: App, day: date, reason: str) -> Closure:
+    """A council closure day: it stops counting as a working day for every review."""
+    reason = inputs.text(reason, "the reason")
+    now = app.now()
+    closure = Closure(day=day, reason=reason, added_by=app.actor, added_at=now)
+    with app.db.write() as session:
+        repo.load_authority(session)
+        repo.add_closure(session, closure)
+        repo.append_event(
+            session,
+            NewEvent(
+                now,
+                app.actor,
+                "calendar.closure_added",
+                payload={"day": day.isoformat(), "reason": reason},
+            ),
+        )
+    return closure
+
+
+def list_closures(app: App) -> list[Closure]:
+    with app.db.read() as session:
+        return list(repo.list_closures(session))

@@ -1,0 +1,72 @@
+"""Workflow use cases: list, show, diagram and validate definition files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bvflow.domain.definition import Definition
+from bvflow.domain.diagram import mermaid
+from bvflow.workflow_files import WorkflowFile, available, read_path, resolve
+
+
+@dataclass(frozen=True)
+class WorkflowSummary:
+    name: str
+    title: str
+    version: int
+    stages: int
+    path: str
+    digest: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def list_workflows(workflows_dir: Path | None = None) -> list[WorkflowSummary]:
+    """Every workflow file found, by name; a council's folder shadows the bundled one."""
+    found = []
+    for path in available(workflows_dir).values():
+        wf = read_path(path)
+        d = wf.definition
+        found.append(
+            WorkflowSummary(d.name, d.title, d.version, len(d.stages), str(path), wf.digest)
+        )
+    return found
+
+
+def show_workflow(name_or_path: str, workflows_dir: Path | None = None) -> WorkflowFile:
+    return resolve(name_or_path, workflows_dir)
+
+
+def diagram(name_or_path: str, workflows_dir: Path | None = None) -> str:
+    return mermaid(resolve(name_or_path, workflows_dir).definition)
+
+
+def validate(path: Path) -> WorkflowFile:
+    """Read and validate a file; raises DefinitionError listing every problem."""
+    return read_path(path)
+
+
+def definition_dict(definition: Definition) -> dict[str, Any]:
+    """A definition as data, for ``workflow show --json``."""
+    return {
+        "name": definition.name,
+        "title": definition.title,
+        "version": definition.version,
+        "description": definition.description,
+        "evidence_kinds": sorted(definition.evidence_kinds),
+        "stages": [
+            {
+                "name": s.name,
+                "title": s.title,
+                "min_working_days": s.min_working_days,
+                "target_working_days": s.target_working_days,
+                "final": s.final,
+                "next": s.next,
+                "requires": [r.as_data() for r in s.guards],
+            }
+            for s in definition.stages
+        ],
+    }

@@ -1,0 +1,5 @@
+"""Storage: the only package that imports SQLModel and SQLAlchemy."""
+
+from sqlmodel import Session
+
+__all__ = ["Session"]

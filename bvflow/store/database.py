@@ -1,0 +1,166 @@
+"""Opening the database: engines, read and write transactions, schema checks.
+
+SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
+``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes fails at once with
+"database is locked" whatever the timeout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlmodel import Session
+
+from bvflow.errors import StoreError
+
+# The Alembic revision this code expects; tests check it equals the migrations' head.
+SCHEMA_HEAD: Final = "0001"
+BUSY_TIMEOUT_MS: Final = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Take over transaction control from the driver so that "begin" below can say IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    cursor.close()
+    # WAL is refused by returning the old mode, not by raising; in-memory databases say "memory".
+    if str(mode).lower() not in {"wal", "memory"}:
+        raise StoreError(f"could not switch the SQLite database to WAL mode (it stayed {mode})")
+
+
+def _sqlite_begin(conn: Any) -> None:
+    write = conn.get_execution_options().get("bvflow_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _describe(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig if orig is not None else exc).splitlines()[0]
+
+
+class Database:
+    """A bvflow database named by a SQLAlchemy URL; engines are created on first use."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.url = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"not a database URL: {url!r}") from exc
+        self._engine: Engine | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a server database or an in-memory one."""
+        name = self.url.database
+        if not self.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        return Path(name)
+
+    def describe(self) -> str:
+        return str(self.path) if self.path else self.url.render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, pool_pre_ping=True)
+        engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    def create_file(self) -> bool:
+        """Create an empty SQLite file readable by its owner only; True if it was created."""
+        path = self.path
+        if path is None or path.exists():
+            return False
+        if not path.parent.is_dir():
+            raise StoreError(
+                f"cannot create database {path}: directory {path.parent} does not exist"
+            )
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return True
+
+    def require_exists(self) -> None:
+        path = self.path
+        if path is not None and not path.exists():
+            raise StoreError(f"no database at {path}; create one with 'bvflow init'")
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision recorded in the database, or None if it has none."""
+        from sqlalchemy import inspect
+
+        with self.guard(), self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return None if value is None else str(value)
+
+    def check_schema(self) -> None:
+        """Refuse a missing file, a non-database, or a schema other than this code's."""
+        self.require_exists()
+        found = self.schema_revision()
+        if found == SCHEMA_HEAD:
+            return
+        if found is None:
+            raise StoreError(f"{self.describe()} is not a bvflow database; run 'bvflow init'")
+        from bvflow.store.migrate import known_revisions
+
+        if found in known_revisions():
+            raise StoreError(
+                f"database schema is at revision {found}, this bvflow needs "
+                f"{SCHEMA_HEAD}; run 'bvflow db upgrade'"
+            )
+        raise StoreError(
+            f"database schema revision {found} is newer than this bvflow "
+            f"understands ({SCHEMA_HEAD}); upgrade bvflow"
+        )
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Turn driver errors (locked, not a database, unreachable) into one-line StoreErrors."""
+        try:
+            yield
+        except OperationalError as exc:
+            raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
+        except (SADatabaseError, DBAPIError) as exc:
+            raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction."""
+        with self.guard(), Session(self.engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite): all of it commits, or none."""
+        engine = self.engine.execution_options(bvflow_write=True)
+        with self.guard(), Session(engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

@@ -1,0 +1,150 @@
+"""The tables. Every instant is a ``UTCDateTime``; every review update checks ``version``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, LargeBinary, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bvflow.store.types import UTCDateTime
+
+# Named constraints, so that Alembic's batch mode on SQLite can alter them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _instant(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Authority(SQLModel, table=True):
+    """The council this database belongs to (one row)."""
+
+    __tablename__ = "authority"
+    id: int = Field(default=1, primary_key=True)
+    name: str
+    nation: str
+    created_at: datetime = Field(sa_column=_instant())
+
+
+class Closure(SQLModel, table=True):
+    """A day the council is closed, beyond weekends and bank holidays."""
+
+    __tablename__ = "closures"
+    day: date = Field(primary_key=True)
+    reason: str
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+
+
+class DefinitionRow(SQLModel, table=True):
+    """An exact workflow definition, by content hash, as a review was created under it."""
+
+    __tablename__ = "definitions"
+    digest: str = Field(primary_key=True, max_length=64)
+    name: str = Field(index=True)
+    version: int
+    source_name: str
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    pinned_at: datetime = Field(sa_column=_instant())
+
+
+class RefCounter(SQLModel, table=True):
+    """The last review number issued per year (BV-YYYY-NNN)."""
+
+    __tablename__ = "ref_counters"
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Review(SQLModel, table=True):
+    """A service review and where it stands."""
+
+    __tablename__ = "reviews"
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, index=True)
+    title: str
+    service: str
+    coordinator: str
+    workflow: str
+    definition_digest: str = Field(foreign_key="definitions.digest")
+    stage: str = Field(index=True)
+    status: str = Field(index=True)  # active | suspended | closed | abandoned
+    stage_entered_at: datetime = Field(sa_column=_instant())
+    created_at: datetime = Field(sa_column=_instant())
+    updated_at: datetime = Field(sa_column=_instant())
+    version: int = 1
+
+
+class StageEntry(SQLModel, table=True):
+    """Each time a review entered a stage, and how."""
+
+    __tablename__ = "stage_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    stage: str
+    via: str  # created | advanced | returned
+    entered_at: datetime = Field(sa_column=_instant())
+    left_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+
+
+class Suspension(SQLModel, table=True):
+    """A period during which the review's clock stopped."""
+
+    __tablename__ = "suspensions"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    reason: str
+    started_at: datetime = Field(sa_column=_instant())
+    ended_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+
+
+class Evidence(SQLModel, table=True):
+    """A piece of evidence recorded for a review in a stage, with its file if any."""
+
+    __tablename__ = "evidence"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    stage: str
+    kind: str
+    title: str
+    disclosure: str  # public | restricted | confidential
+    file_name: str | None = None
+    file_sha256: str | None = None
+    file_size: int | None = None
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    recorded_by: str
+    recorded_at: datetime = Field(sa_column=_instant())
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the append-only audit chain; ``record`` is exactly what was hashed."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("hash"),)
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_column=_instant())
+    actor: str = Field(index=True)
+    action: str = Field(index=True)
+    review: str | None = Field(default=None, index=True)
+    from_stage: str | None = None
+    to_stage: str | None = None
+    record: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's head (one row); updating it serialises appends on every backend."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)

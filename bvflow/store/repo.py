@@ -1,0 +1,313 @@
+"""Intent-named reads and writes. Callers pass the session of the transaction they opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bvflow.domain.audit import NewEvent, SealedEvent, seal
+from bvflow.errors import ConflictError, NotFoundError, StoreError
+from bvflow.store.models import (
+    AuditEvent,
+    AuditHead,
+    Authority,
+    Closure,
+    DefinitionRow,
+    Evidence,
+    RefCounter,
+    Review,
+    StageEntry,
+    Suspension,
+)
+
+# --- authority and calendar -------------------------------------------------------------
+
+
+def find_authority(session: Session) -> Authority | None:
+    return session.get(Authority, 1)
+
+
+def load_authority(session: Session) -> Authority:
+    authority = session.get(Authority, 1)
+    if authority is None:
+        raise StoreError("the database has no authority; run 'bvflow init --authority ...'")
+    return authority
+
+
+def save_authority(session: Session, name: str, nation: str, now: datetime) -> Authority:
+    authority = session.get(Authority, 1) or Authority(
+        id=1, name=name, nation=nation, created_at=now
+    )
+    authority.name, authority.nation = name, nation
+    session.add(authority)
+    return authority
+
+
+def closure_days(session: Session) -> frozenset[date]:
+    return frozenset(c.day for c in session.exec(select(Closure)).all())
+
+
+def list_closures(session: Session) -> Sequence[Closure]:
+    return session.exec(select(Closure).order_by(col(Closure.day))).all()
+
+
+def add_closure(session: Session, closure: Closure) -> None:
+    if session.get(Closure, closure.day) is not None:
+        raise StoreError(f"{closure.day.isoformat()} is already a closure day")
+    session.add(closure)
+
+
+# --- definitions ------------------------------------------------------------------------
+
+
+def pin_definition(session: Session, row: DefinitionRow) -> bool:
+    """Store a definition by digest; False if it was already pinned."""
+    if session.get(DefinitionRow, row.digest) is not None:
+        return False
+    session.add(row)
+    return True
+
+
+def load_definition_row(session: Session, digest: str) -> DefinitionRow:
+    row = session.get(DefinitionRow, digest)
+    if row is None:
+        raise StoreError(f"pinned definition {digest[:12]} is missing from the database")
+    return row
+
+
+# --- reviews ----------------------------------------------------------------------------
+
+
+def next_ref(session: Session, year: int) -> str:
+    """Allocate the next reference for ``year``; the counter row serialises concurrent creates."""
+    counter = session.get(RefCounter, year)
+    if counter is None:
+        counter = RefCounter(year=year, last=0)
+        session.add(counter)
+        session.flush()
+    session.execute(
+        update(RefCounter).where(col(RefCounter.year) == year).values(last=RefCounter.last + 1)
+    )
+    session.refresh(counter)
+    return f"BV-{year}-{counter.last:03d}"
+
+
+def add_review(session: Session, review: Review) -> Review:
+    session.add(review)
+    session.flush()
+    return review
+
+
+def load_review(session: Session, ref: str) -> Review:
+    review = session.exec(select(Review).where(col(Review.ref) == ref.upper())).first()
+    if review is None:
+        raise NotFoundError(f"no review {ref!r}; 'bvflow review list' shows the references")
+    return review
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    stage: str | None = None
+    status: str | None = None
+
+
+def find_reviews(session: Session, where: ReviewFilter) -> Sequence[Review]:
+    query = select(Review).order_by(col(Review.id))
+    if where.stage:
+        query = query.where(col(Review.stage) == where.stage)
+    if where.status:
+        query = query.where(col(Review.status) == where.status)
+    return session.exec(query).all()
+
+
+def update_review(
+    session: Session, review: Review, expected_version: int, **changes: object
+) -> int:
+    """Apply ``changes`` only if the stored version is still ``expected_version``; bump it."""
+    values = {**changes, "version": expected_version + 1}
+    result = session.execute(
+        update(Review)
+        .where(col(Review.id) == review.id, col(Review.version) == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        current = session.exec(select(Review.version).where(col(Review.id) == review.id)).first()
+        raise ConflictError(review.ref, expected_version, current)
+    return expected_version + 1
+
+
+def enter_stage(session: Session, review_id: int, stage: str, via: str, at: datetime) -> None:
+    """Close the open stage entry and open one for ``stage``."""
+    open_entry = session.exec(
+        select(StageEntry).where(
+            col(StageEntry.review_id) == review_id, col(StageEntry.left_at).is_(None)
+        )
+    ).first()
+    if open_entry is not None:
+        open_entry.left_at = at
+        session.add(open_entry)
+    session.add(StageEntry(review_id=review_id, stage=stage, via=via, entered_at=at))
+
+
+def suspensions_since(session: Session, review_id: int, since: datetime) -> list[Suspension]:
+    """Suspensions of a review that were open at or after ``since``."""
+    rows = session.exec(
+        select(Suspension)
+        .where(col(Suspension.review_id) == review_id)
+        .order_by(col(Suspension.started_at))
+    ).all()
+    return [row for row in rows if row.ended_at is None or row.ended_at >= since]
+
+
+def open_suspension(session: Session, review_id: int) -> Suspension | None:
+    return session.exec(
+        select(Suspension).where(
+            col(Suspension.review_id) == review_id, col(Suspension.ended_at).is_(None)
+        )
+    ).first()
+
+
+# --- evidence ---------------------------------------------------------------------------
+
+
+def add_evidence(session: Session, evidence: Evidence) -> Evidence:
+    session.add(evidence)
+    session.flush()
+    return evidence
+
+
+def evidence_for(session: Session, review_id: int, stage: str | None = None) -> Sequence[Evidence]:
+    query = select(Evidence).where(col(Evidence.review_id) == review_id)
+    if stage is not None:
+        query = query.where(col(Evidence.stage) == stage)
+    return session.exec(query.order_by(col(Evidence.id))).all()
+
+
+def evidence_kinds_in_stage(session: Session, review_id: int, stage: str) -> frozenset[str]:
+    query = (
+        select(Evidence.kind)
+        .where(col(Evidence.review_id) == review_id, col(Evidence.stage) == stage)
+        .distinct()
+    )
+    return frozenset(session.exec(query).all())
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def append_event(session: Session, event: NewEvent) -> SealedEvent:
+    """Seal ``event`` onto the chain. Updating the head row first serialises appends."""
+    session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
+    head = session.get(AuditHead, 1)
+    if head is None:
+        raise StoreError("the audit chain has no head row; the database was not initialised")
+    session.refresh(head)
+    sealed = seal(event, head.seq + 1, head.hash)
+    session.add(
+        AuditEvent(
+            seq=sealed.seq,
+            at=sealed.at,
+            actor=sealed.actor,
+            action=sealed.action,
+            review=sealed.review,
+            from_stage=sealed.from_stage,
+            to_stage=sealed.to_stage,
+            record=sealed.record,
+            prev_hash=sealed.prev_hash,
+            hash=sealed.hash,
+        )
+    )
+    head.seq, head.hash = sealed.seq, sealed.hash
+    session.add(head)
+    session.flush()
+    return sealed
+
+
+def _sealed(row: AuditEvent) -> SealedEvent:
+    return SealedEvent(
+        row.seq,
+        row.at,
+        row.actor,
+        row.action,
+        row.review,
+        row.from_stage,
+        row.to_stage,
+        row.record,
+        row.prev_hash,
+        row.hash,
+    )
+
+
+def iter_events(session: Session, batch: int = 5000) -> Iterator[SealedEvent]:
+    """Every event in sequence order, fetched in batches."""
+    after = 0
+    while True:
+        rows = session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.seq) > after)
+            .order_by(col(AuditEvent.seq))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _sealed(row)
+        after = rows[-1].seq
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    review: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+    newest_first: bool = False
+
+
+def find_events(session: Session, where: EventFilter) -> list[SealedEvent]:
+    query = select(AuditEvent)
+    if where.review:
+        query = query.where(col(AuditEvent.review) == where.review)
+    if where.actor:
+        query = query.where(col(AuditEvent.actor) == where.actor)
+    if where.action:
+        query = query.where(col(AuditEvent.action) == where.action)
+    if where.since:
+        query = query.where(col(AuditEvent.at) >= where.since)
+    if where.until:
+        query = query.where(col(AuditEvent.at) < where.until)
+    order = col(AuditEvent.seq).desc() if where.newest_first else col(AuditEvent.seq)
+    query = query.order_by(order)
+    if where.limit:
+        query = query.limit(where.limit)
+    return [_sealed(row) for row in session.exec(query).all()]
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    head = session.get(AuditHead, 1)
+    if head is None:
+        raise StoreError("the audit chain has no head row; the database was not initialised")
+    return head.seq, head.hash
+
+
+def count_events(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(AuditEvent)).one())
+
+
+def suspensions_by_review(session: Session) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """Every suspension interval, grouped by review id, oldest first (one query)."""
+    found: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for row in session.exec(select(Suspension).order_by(col(Suspension.started_at))).all():
+        found.setdefault(row.review_id, []).append((row.started_at, row.ended_at))
+    return found
+
+
+def definitions_by_digest(session: Session) -> dict[str, DefinitionRow]:
+    return {row.digest: row for row in session.exec(select(DefinitionRow)).all()}

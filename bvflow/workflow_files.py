@@ -1,0 +1,133 @@
+"""Reading workflow files: YAML with line numbers, resolved by name or path, hashed exactly.
+
+YAML aliases are refused (an alias bomb expands a few bytes into gigabytes), as are files
+over 1 MB. The content hash is of the file's bytes, so a review pins exactly what was read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from bvflow.domain.definition import Definition, parse_definition
+from bvflow.errors import DefinitionError, InputError, NotFoundError, Problem
+from bvflow.resources import workflow_dirs
+
+MAX_BYTES: Final = 1_000_000
+SUFFIXES: Final = (".yaml", ".yml")
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that remembers the line of itself and of each key (1-based)."""
+
+    line: int | None = None
+    key_lines: dict[str, int]
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                "YAML aliases are not allowed in workflow files", problem_mark=mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> LineDict:  # type: ignore[override]
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise yaml.MarkedYAMLError("keys must be text", problem_mark=key_node.start_mark)
+            if key in result:
+                raise yaml.MarkedYAMLError(
+                    f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+
+
+@dataclass(frozen=True)
+class WorkflowFile:
+    """A parsed definition with the exact text it came from."""
+
+    definition: Definition
+    source: str
+    source_name: str
+    digest: str
+
+
+def digest_of(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def parse_source(source: str, source_name: str) -> Definition:
+    """Parse YAML text into a validated definition (every problem reported at once)."""
+    try:
+        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise DefinitionError(source_name, [Problem(f"not valid YAML: {message}", line)]) from exc
+    except yaml.YAMLError as exc:
+        raise DefinitionError(source_name, [Problem(f"not valid YAML: {exc}")]) from exc
+    return parse_definition(data, source_name)
+
+
+@lru_cache(maxsize=64)
+def definition_from_source(source: str, source_name: str) -> Definition:
+    """Cached parse, for pinned definitions read back from the database."""
+    return parse_source(source, source_name)
+
+
+def read_path(path: Path) -> WorkflowFile:
+    """Read and validate a workflow file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read workflow file {path}: {exc.strerror}") from exc
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"workflow file {path} is larger than {MAX_BYTES // 1000} kB")
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"workflow file {path} is not UTF-8 text") from exc
+    definition = definition_from_source(source, str(path))
+    return WorkflowFile(definition, source, str(path), digest_of(source))
+
+
+def available(extra_dir: Path | None = None) -> dict[str, Path]:
+    """Workflow name (file stem) to path; a council's own folder shadows the bundled one."""
+    found: dict[str, Path] = {}
+    for folder in reversed(workflow_dirs(extra_dir)):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix in SUFFIXES:
+                    found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def resolve(name_or_path: str, extra_dir: Path | None = None) -> WorkflowFile:
+    """A workflow by name (searched in the folders) or by path to a file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in SUFFIXES or candidate.parent != Path("."):
+        if not candidate.is_file():
+            raise NotFoundError(f"no workflow file at {candidate}")
+        return read_path(candidate)
+    known = available(extra_dir)
+    if name_or_path not in known:
+        names = ", ".join(known) or "none"
+        raise NotFoundError(f"no workflow named {name_or_path!r} (available: {names})")
+    return read_path(known[name_or_path])
