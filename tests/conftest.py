@@ -1,0 +1,124 @@
+"""Shared fixtures: a temporary SQLite database, a CLI runner bound to it, time travel."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from bvflow.cli import main
+from bvflow.domain.calendar import LONDON
+from bvflow.services.app import App
+from bvflow.store.database import Database
+
+# The first working Monday of 2027, mid-morning in London.
+START = datetime(2027, 1, 4, 9, 30, tzinfo=LONDON)
+
+
+class _FailOnSkipBinding(logging.Handler):
+    """transitions only logs when a trigger collides with a model attribute; make it fatal."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Skip binding" in record.getMessage():
+            raise AssertionError(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def _skip_binding_is_an_error() -> Iterator[None]:
+    handler = _FailOnSkipBinding(level=logging.DEBUG)
+    logger = logging.getLogger("transitions")
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+@pytest.fixture
+def travel() -> Iterator[time_machine.Coordinates]:
+    """The clock stopped at START; move it with ``travel.move_to(...)`` or ``.shift(...)``."""
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bvflow.db"
+
+
+@dataclass
+class Cli:
+    """Runs ``bvflow`` in-process against one database, as one actor."""
+
+    db: Path
+    actor: str = "coordinator"
+
+    def __call__(self, *args: str, actor: str | None = None, **kwargs: Any) -> Result:
+        runner = CliRunner()
+        return runner.invoke(main, ["--db", str(self.db), "--actor", actor or self.actor, *args],
+                             catch_exceptions=False, **kwargs)
+
+    def ok(self, *args: str, **kwargs: Any) -> Result:
+        result = self(*args, **kwargs)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        return result
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Cli:
+    return Cli(db_path)
+
+
+@pytest.fixture
+def initialised(cli: Cli, travel: time_machine.Coordinates) -> Cli:
+    """A database for Exampleshire (England), created at START."""
+    cli.ok("init", "--authority", "Exampleshire County Council", "--nation", "england")
+    return cli
+
+
+@pytest.fixture
+def app(initialised: Cli) -> Iterator[App]:
+    application = App(Database(f"sqlite:///{initialised.db}"), actor="api-user")
+    yield application
+    application.db.dispose()
+
+
+@pytest.fixture
+def new_review(initialised: Cli) -> Callable[..., str]:
+    def create(title: str = "Refuse collection", *extra: str) -> str:
+        result = initialised.ok("review", "create", title, "--service", "Waste",
+                                "--coordinator", "jo@exampleshire.gov.uk", *extra)
+        return result.stdout.strip()
+
+    return create
+
+
+def snapshot(path: Path) -> tuple[str, list[str]]:
+    """The database file's hash and its logical dump: both must be unchanged by bad input."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
+    if not path.exists():
+        return digest, []
+    with sqlite3.connect(path) as conn:
+        dump = list(conn.iterdump())
+    conn.close()
+    return digest, dump
+
+
+def events(path: Path) -> list[tuple[Any, ...]]:
+    """Every audit event row (seq, actor, action, review, from, to, record)."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT seq, actor, action, review, from_stage, to_stage, record "
+                            "FROM audit_events ORDER BY seq").fetchall()
+    finally:
+        conn.close()

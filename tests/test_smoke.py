@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from conftest import Cli, events
+
+
+def test_init_creates_owner_only_database(initialised: Cli) -> None:
+    assert initialised.db.exists()
+    assert initialised.db.stat().st_mode & 0o777 == 0o600
+    assert [row[2] for row in events(initialised.db)] == ["authority.set"]
