@@ -1,0 +1,281 @@
+"""The review lifecycle through the CLI, checking output, database and audit trail."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import time_machine
+from conftest import Cli, events, snapshot
+
+from bvflow.domain.calendar import LONDON
+
+EVIDENCE = {
+    "challenge": ["scope_statement", "baseline_profile"],
+    "compare": ["performance_indicators", "benchmark_figures"],
+    "consult": ["consultation_plan", "consultation_findings"],
+    "compete": ["options_appraisal"],
+    "report": ["review_report", "improvement_plan"],
+    "monitor": ["monitoring_report"],
+}
+
+
+def show(cli: Cli, ref: str) -> dict[str, object]:
+    return json.loads(cli.ok("review", "show", ref, "--json").stdout)
+
+
+def add_evidence(cli: Cli, ref: str, stage: str) -> None:
+    for kind in EVIDENCE[stage]:
+        cli.ok("evidence", "add", ref, "--kind", kind, "--title", f"{kind} for {stage}")
+
+
+def go_to(travel: time_machine.Coordinates, day: str) -> None:
+    travel.move_to(datetime.fromisoformat(day).replace(hour=10, tzinfo=LONDON))
+
+
+def test_create_prints_only_the_reference(initialised: Cli) -> None:
+    result = initialised.ok("review", "create", "Refuse collection", "--service", "Waste",
+                            "--coordinator", "jo@exampleshire.gov.uk")
+    assert result.stdout == "BV-2027-001\n"
+    second = initialised.ok("review", "create", "Street lighting", "--service", "Highways",
+                            "--coordinator", "sam@exampleshire.gov.uk")
+    assert second.stdout == "BV-2027-002\n"
+    actions = [(e[2], e[3], e[5]) for e in events(initialised.db)]
+    assert actions == [("authority.set", None, None),
+                       ("definition.pinned", "BV-2027-001", None),
+                       ("review.created", "BV-2027-001", "challenge"),
+                       ("review.created", "BV-2027-002", "challenge")]
+
+
+def test_show_reports_the_timetable_and_every_unmet_requirement(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    data = show(initialised, ref)
+    assert data["stage"] == "challenge"
+    assert data["status"] == "active"
+    assert data["entered_on"] == "2027-01-04"
+    assert data["clear_working_days"] == 0
+    assert data["earliest_advance"] == "2027-01-19"
+    assert data["target_date"] == "2027-02-15"
+    assert [u["kind"] for u in data["unmet"]] == ["timetable", "evidence", "evidence"]  # type: ignore[union-attr, index]
+    text = initialised.ok("review", "show", ref).stdout
+    assert "Earliest advance: Tuesday 19 January 2027" in text
+    assert "no scope_statement evidence" in text
+
+
+def test_refusal_names_two_unmet_conditions_at_once(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    ref = new_review()
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope")
+    go_to(travel, "2027-01-07")
+    before = snapshot(initialised.db)
+    result = initialised("review", "advance", ref)
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert message.startswith(f"Error: cannot advance {ref}")
+    assert "has run 2 of 10 clear working days" in message
+    assert "wait until Tuesday 19 January 2027" in message
+    assert "no baseline_profile evidence" in message
+    assert snapshot(initialised.db) == before
+
+
+def test_override_is_recorded_with_its_reason(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    ref = new_review()
+    add_evidence(initialised, ref, "challenge")
+    go_to(travel, "2027-01-07")
+    result = initialised.ok("review", "advance", ref, "--override-timetable",
+                            "--reason", "Members agreed to shorten", actor="jo")
+    assert result.stdout == f"{ref} advanced: challenge -> compare, status active " \
+                            "(timetable overridden)\n"
+    logged = json.loads(initialised.ok("audit", "log", "--action",
+                                       "review.timetable_overridden", "--json").stdout)
+    assert len(logged) == 1
+    assert logged[0]["actor"] == "jo"
+    assert logged[0]["payload"]["reason"] == "Members agreed to shorten"
+    assert "2 of 10 clear working days" in logged[0]["payload"]["unmet"]
+    assert show(initialised, ref)["stage"] == "compare"
+
+
+def test_override_does_not_bypass_missing_evidence(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    result = initialised("review", "advance", ref, "--override-timetable", "--reason", "Urgent")
+    assert result.exit_code == 4
+    assert "scope_statement" in result.stderr
+    assert "clear working days" not in result.stderr
+
+
+def test_a_review_runs_from_challenge_to_closed(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    ref = new_review()
+    stages = []
+    for stage in EVIDENCE:
+        add_evidence(initialised, ref, stage)
+        earliest = show(initialised, ref)["earliest_advance"]
+        go_to(travel, str(earliest))
+        initialised.ok("review", "advance", ref)
+        stages.append(stage)
+    data = show(initialised, ref)
+    assert (data["stage"], data["status"], data["unmet"]) == ("closed", "closed", [])
+    moves = [(e[4], e[5]) for e in events(initialised.db) if e[2] == "review.advanced"]
+    assert moves == list(zip(stages, [*stages[1:], "closed"], strict=True))
+    refused = initialised("review", "advance", ref)
+    assert refused.exit_code == 4
+    assert "not possible from stage closed" in refused.stderr
+    assert initialised.ok("audit", "verify").stdout.startswith("intact:")
+
+
+def test_return_restarts_the_discussion_period(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    ref = new_review()
+    add_evidence(initialised, ref, "challenge")
+    go_to(travel, "2027-01-19")
+    initialised.ok("review", "advance", ref)
+    go_to(travel, "2027-01-21")
+    result = initialised.ok("review", "return", ref, "--to", "challenge", "--reason",
+                            "Scope widened to include recycling")
+    assert "returned: compare -> challenge" in result.stdout
+    data = show(initialised, ref)
+    assert (data["stage"], data["entered_on"], data["earliest_advance"]) == \
+        ("challenge", "2027-01-21", "2027-02-05")
+    # Evidence recorded earlier in challenge still counts; only the timetable is unmet.
+    assert [u["kind"] for u in data["unmet"]] == ["timetable"]  # type: ignore[union-attr, index]
+    onward = initialised("review", "return", ref, "--to", "consult", "--reason", "x")
+    assert onward.exit_code == 4
+    returned = [e for e in events(initialised.db) if e[2] == "review.returned"]
+    assert json.loads(returned[0][6])["payload"]["reason"] == "Scope widened to include recycling"
+
+
+def test_suspension_stops_the_clock(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    ref = new_review()
+    add_evidence(initialised, ref, "challenge")
+    go_to(travel, "2027-01-06")
+    initialised.ok("review", "suspend", ref, "--reason", "Pre-election period")
+    assert show(initialised, ref)["status"] == "suspended"
+    blocked = initialised("review", "advance", ref, "--override-timetable", "--reason", "x")
+    assert blocked.exit_code == 4
+    assert "suspended" in blocked.stderr
+    go_to(travel, "2027-01-08")
+    initialised.ok("review", "resume", ref)
+    data = show(initialised, ref)
+    assert data["status"] == "active"
+    assert data["earliest_advance"] == "2027-01-22"  # 6, 7, 8 January do not count
+    again = initialised("review", "resume", ref)
+    assert again.exit_code == 4
+    assert "not suspended" in again.stderr
+    assert [e[2] for e in events(initialised.db)][-2:] == ["review.suspended", "review.resumed"]
+
+
+def test_abandon_ends_the_review(initialised: Cli, new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    initialised.ok("review", "suspend", ref, "--reason", "Waiting for the county")
+    initialised.ok("review", "abandon", ref, "--reason", "Service transferred to the county")
+    data = show(initialised, ref)
+    assert (data["stage"], data["status"]) == ("abandoned", "abandoned")
+    last = json.loads(events(initialised.db)[-1][6])
+    assert last["action"] == "review.abandoned"
+    assert last["payload"]["abandoned_in"] == "challenge"
+    assert initialised("review", "advance", ref).exit_code == 4
+    added = initialised("evidence", "add", ref, "--kind", "scope_statement", "--title", "Late")
+    assert added.exit_code == 4
+
+
+def test_stale_version_is_a_conflict(initialised: Cli, new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    assert show(initialised, ref)["version"] == 1
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope")
+    before = snapshot(initialised.db)
+    result = initialised("review", "suspend", ref, "--reason", "x", "--if-version", "1")
+    assert result.exit_code == 3
+    assert "changed since you read it" in result.stderr
+    assert snapshot(initialised.db) == before
+    initialised.ok("review", "suspend", ref, "--reason", "x", "--if-version", "2")
+
+
+def test_list_filters_and_formats(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    first, second = new_review("Refuse collection"), new_review("Street lighting")
+    initialised.ok("review", "suspend", second, "--reason", "Waiting")
+    go_to(travel, "2027-02-16")  # the day after challenge's due date
+    listed = json.loads(initialised.ok("review", "list", "--json").stdout)
+    assert [(r["ref"], r["status"], r["overdue"]) for r in listed] == [
+        (first, "active", True), (second, "suspended", False)]
+    overdue = json.loads(initialised.ok("review", "list", "--overdue", "--json").stdout)
+    assert [r["ref"] for r in overdue] == [first]
+    suspended = json.loads(initialised.ok("review", "list", "--status", "suspended",
+                                          "--json").stdout)
+    assert [r["ref"] for r in suspended] == [second]
+    assert json.loads(initialised.ok("review", "list", "--stage", "consult", "--json").stdout) == []
+    csv_lines = initialised.ok("review", "list", "--csv").stdout.splitlines()
+    assert csv_lines[0].startswith("ref,title,service")
+    assert csv_lines[1].startswith(f"{first},Refuse collection,Waste")
+    table = initialised.ok("review", "list").stdout
+    assert "2027-02-15 OVERDUE" in table
+
+
+def test_evidence_with_a_file_is_stored_and_hashed(
+        initialised: Cli, new_review: Callable[..., str], tmp_path: Path) -> None:
+    ref = new_review()
+    paper = tmp_path / "scope.txt"
+    paper.write_bytes(b"Scope: weekly collection, all wards\n")
+    added = json.loads(initialised.ok("evidence", "add", ref, "--kind", "scope_statement",
+                                      "--title", "Scope", "--file", str(paper),
+                                      "--disclosure", "public", "--json").stdout)
+    assert added["file_name"] == "scope.txt"
+    assert added["file_size"] == 36
+    listed = json.loads(initialised.ok("evidence", "list", ref, "--json").stdout)
+    assert [(e["kind"], e["disclosure"], e["file_sha256"]) for e in listed] == [
+        ("scope_statement", "public", added["file_sha256"])]
+    with sqlite3.connect(initialised.db) as conn:
+        (content,) = conn.execute("SELECT content FROM evidence").fetchone()
+    conn.close()
+    assert content == paper.read_bytes()
+    payload = json.loads(events(initialised.db)[-1][6])["payload"]
+    assert payload["file_sha256"] == added["file_sha256"]
+    assert "content" not in payload
+
+
+def test_audit_log_filters(initialised: Cli, new_review: Callable[..., str],
+                           travel: time_machine.Coordinates) -> None:
+    ref = new_review()
+    go_to(travel, "2027-01-11")
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "S", actor="al")
+    by_al = json.loads(initialised.ok("audit", "log", "--actor", "al", "--json").stdout)
+    assert [e["action"] for e in by_al] == ["evidence.added"]
+    since = json.loads(initialised.ok("audit", "log", "--since", "2027-01-05", "--json").stdout)
+    assert [e["action"] for e in since] == ["evidence.added"]
+    until = json.loads(initialised.ok("audit", "log", "--until", "2027-01-04", "--json").stdout)
+    assert [e["action"] for e in until] == ["authority.set", "definition.pinned",
+                                            "review.created"]
+    for_review = json.loads(initialised.ok("audit", "log", "--review", ref.lower(),
+                                           "--json").stdout)
+    assert len(for_review) == 3
+    csv_out = initialised.ok("audit", "log", "--csv").stdout.splitlines()
+    assert csv_out[0] == "seq,at,actor,action,review,from_stage,to_stage,payload,hash"
+    assert len(csv_out) == 5
+
+
+def test_closure_day_moves_the_earliest_date(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    initialised.ok("calendar", "close", "2027-01-05", "--reason", "Office move")
+    assert show(initialised, ref)["earliest_advance"] == "2027-01-20"
+    listed = json.loads(initialised.ok("calendar", "list", "--json").stdout)
+    assert listed == [{"day": "2027-01-05", "reason": "Office move", "added_by": "coordinator"}]
+    assert events(initialised.db)[-1][2] == "calendar.closure_added"
+
+
+def test_init_again_keeps_the_authority_and_db_commands(initialised: Cli) -> None:
+    again = initialised.ok("init")
+    assert "Exampleshire County Council (england)" in again.stdout
+    assert [e[2] for e in events(initialised.db)] == ["authority.set"]
+    current = json.loads(initialised.ok("db", "current", "--json").stdout)
+    assert current["up_to_date"] is True
+    assert "is at schema 0001" in initialised.ok("db", "upgrade").stdout
