@@ -1,0 +1,175 @@
+"""The audit trail: append-only in the database, and tampering found by 'audit verify'."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import Cli
+
+from bvflow.domain.audit import canonical, chain_hash
+
+DROP_TRIGGERS = "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+
+
+@pytest.fixture
+def trail(initialised: Cli, new_review: Callable[..., str]) -> Cli:
+    """A database with eight events: a review created, evidence added, a suspension."""
+    ref = new_review()
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope")
+    initialised.ok("evidence", "add", ref, "--kind", "baseline_profile", "--title", "Baseline")
+    initialised.ok("review", "suspend", ref, "--reason", "Purdah")
+    initialised.ok("review", "resume", ref)
+    initialised.ok("review", "abandon", ref, "--reason", "Transferred")
+    return initialised
+
+
+@pytest.fixture
+def raw(trail: Cli) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(trail.db, isolation_level=None)
+    yield conn
+    conn.close()
+
+
+def verify(cli: Cli, *extra: str) -> tuple[int, str]:
+    result = cli("audit", "verify", *extra)
+    return result.exit_code, (result.stdout + result.stderr).strip()
+
+
+def test_intact_chain_verifies(trail: Cli) -> None:
+    code, out = verify(trail)
+    assert code == 0
+    assert out.startswith("intact: 8 events, head 8:")
+    data = json.loads(trail.ok("audit", "verify", "--json").stdout)
+    assert data["intact"] is True
+    assert data["checked"] == 8
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET actor = 'someone-else' WHERE seq = 3",
+        "DELETE FROM audit_events WHERE seq = 3",
+    ],
+    ids=["update", "delete"],
+)
+def test_database_refuses_update_and_delete(raw: sqlite3.Connection, statement: str) -> None:
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute(statement)
+
+
+def test_altered_payload_byte_is_found(trail: Cli, raw: sqlite3.Connection) -> None:
+    raw.executescript(DROP_TRIGGERS)
+    record = raw.execute("SELECT record FROM audit_events WHERE seq = 5").fetchone()[0]
+    raw.execute(
+        "UPDATE audit_events SET record = ? WHERE seq = 5",
+        (record.replace("Baseline", "Baseli_e"),),
+    )
+    code, out = verify(trail)
+    assert code == 5
+    assert (
+        out == "Error: audit trail broken at event 5: its record does not match its hash (altered)"
+    )
+
+
+def test_altered_column_is_found(trail: Cli, raw: sqlite3.Connection) -> None:
+    raw.executescript(DROP_TRIGGERS)
+    raw.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 4")
+    code, out = verify(trail)
+    assert code == 5
+    assert "event 4: its actor column does not match its hashed record" in out
+
+
+def test_deleted_event_is_found(trail: Cli, raw: sqlite3.Connection) -> None:
+    raw.executescript(DROP_TRIGGERS)
+    raw.execute("DELETE FROM audit_events WHERE seq = 6")
+    code, out = verify(trail)
+    assert code == 5
+    assert "event 6 is missing (removed)" in out
+
+
+def test_deleted_last_event_is_found_from_the_head(trail: Cli, raw: sqlite3.Connection) -> None:
+    raw.executescript(DROP_TRIGGERS)
+    raw.execute("DELETE FROM audit_events WHERE seq = 8")
+    code, out = verify(trail)
+    assert code == 5
+    assert "the chain ends at event 7 but the database recorded its head as event 8" in out
+
+
+def test_reordered_events_are_found(trail: Cli, raw: sqlite3.Connection) -> None:
+    raw.executescript(DROP_TRIGGERS)
+    raw.execute("UPDATE audit_events SET seq = -1 WHERE seq = 4")
+    raw.execute("UPDATE audit_events SET seq = 4 WHERE seq = 5")
+    raw.execute("UPDATE audit_events SET seq = 5 WHERE seq = -1")
+    code, out = verify(trail)
+    assert code == 5
+    assert "audit trail broken at event 4" in out
+
+
+def _forge_from(raw: sqlite3.Connection, seq: int) -> None:
+    """Insert a forged event at ``seq`` and re-hash everything after it, head included."""
+    rows = raw.execute(
+        "SELECT seq, record FROM audit_events WHERE seq >= ? ORDER BY seq", (seq,)
+    ).fetchall()
+    prev = raw.execute("SELECT hash FROM audit_events WHERE seq = ?", (seq - 1,)).fetchone()[0]
+    raw.execute("DELETE FROM audit_events WHERE seq >= ?", (seq,))
+    forged = json.loads(rows[0][1])
+    forged.update(action="review.advanced", actor="mallory", payload={})
+    records = [forged] + [json.loads(r) for _, r in rows]
+    for offset, data in enumerate(records):
+        data["seq"] = seq + offset
+        text = canonical(data)
+        digest = chain_hash(prev, text)
+        raw.execute(
+            "INSERT INTO audit_events (seq, at, actor, action, review, from_stage, to_stage, "
+            "record, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                data["seq"],
+                data["at"].replace("T", " ").rstrip("Z"),
+                data["actor"],
+                data["action"],
+                data["review"],
+                data["from_stage"],
+                data["to_stage"],
+                text,
+                prev,
+                digest,
+            ),
+        )
+        prev = digest
+    raw.execute("UPDATE audit_head SET seq = ?, hash = ?", (seq + len(records) - 1, prev))
+
+
+def test_forged_insert_with_recomputed_chain_needs_a_checkpoint(
+    trail: Cli, raw: sqlite3.Connection
+) -> None:
+    anchor = trail.ok("audit", "checkpoint").stdout.strip()
+    assert anchor.startswith("8:")
+    raw.executescript(DROP_TRIGGERS)
+    _forge_from(raw, 4)
+    # A perfectly recomputed chain verifies on its own...
+    assert verify(trail)[0] == 0
+    # ...but not against the checkpoint recorded before the forgery.
+    code, out = verify(trail, "--checkpoint", anchor)
+    assert code == 5
+    assert "event 8: its hash differs from the checkpoint" in out
+
+
+def test_checkpoint_json(trail: Cli) -> None:
+    data = json.loads(trail.ok("audit", "checkpoint", "--json").stdout)
+    assert data["seq"] == 8
+    assert data["anchor"] == f"8:{data['hash']}"
+    assert verify(trail, "--checkpoint", data["anchor"])[0] == 0
+
+
+def test_records_are_canonical_json_and_chain(trail: Cli, raw: sqlite3.Connection) -> None:
+    prev = "0" * 64
+    for record, prev_hash, digest in raw.execute(
+        "SELECT record, prev_hash, hash FROM audit_events ORDER BY seq"
+    ):
+        assert record == canonical(json.loads(record))
+        assert prev_hash == prev
+        assert digest == chain_hash(prev_hash, record)
+        prev = digest
