@@ -1,0 +1,108 @@
+"""Workflow definitions: validation lists every problem with its line; the machine and diagram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+
+from bvflow.domain.definition import parse_definition
+from bvflow.domain.machine import fire, machine_for
+from bvflow.errors import DefinitionError, RefusedError
+from bvflow.resources import data_dir
+from bvflow.workflow_files import read_path
+
+BROKEN = """\
+name: broken
+title: Broken
+version: 1
+colour: blue
+stages:
+  - name: challenge
+    min_working_days: -1
+    target_working_days: 2.5
+    requires:
+      - evidence: scope_statement
+      - telepathy: yes
+  - name: challenge
+    next: challenge
+  - name: compare
+    next: nowhere
+  - name: closed
+    final: true
+  - name: after_the_end
+"""
+
+
+def test_every_problem_is_listed_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    with pytest.raises(DefinitionError) as caught:
+        read_path(path)
+    lines = {p.line for p in caught.value.problems}
+    messages = " | ".join(p.message for p in caught.value.problems)
+    assert {4, 7, 8, 11, 12, 13, 15, 18} <= lines, messages
+    assert "unknown key 'colour'" in messages
+    assert "min_working_days must be between 0 and 2000, not -1" in messages
+    assert "target_working_days must be a whole number of working days, not 2.5" in messages
+    assert "unknown requirement kind 'telepathy'" in messages
+    assert "stage challenge: duplicate stage name" in messages
+    assert "next names unknown stage 'nowhere'" in messages
+    assert "stage after_the_end: unreachable" in messages
+
+
+def test_validate_command_prints_file_and_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    result = cli("workflow", "validate", str(path))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert f"{path}:4: workflow: unknown key 'colour'" in lines[0]
+    assert lines[-1].startswith(f"Error: {path} is not valid: ")
+    assert result.stdout == ""
+
+
+def test_validate_accepts_the_bundled_workflow(cli: Cli) -> None:
+    bundled = data_dir("workflows") / "best-value.yaml"
+    result = cli.ok("workflow", "validate", str(bundled))
+    assert result.stdout.startswith(f"{bundled}: valid (best-value, 7 stages, digest ")
+
+
+def test_backwards_next_is_a_cycle() -> None:
+    data = {"name": "loop", "title": "Loop", "stages": [
+        {"name": "a"}, {"name": "b", "next": "a"}, {"name": "c", "final": True}]}
+    with pytest.raises(DefinitionError, match="that would make a cycle"):
+        parse_definition(data)
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nname: bomb\n")
+    with pytest.raises(DefinitionError, match="aliases are not allowed") as caught:
+        read_path(path)
+    assert caught.value.problems[0].line == 2
+
+
+def test_workflow_show_and_diagram(cli: Cli) -> None:
+    shown = cli.ok("workflow", "show", "best-value").stdout
+    assert "challenge: Challenge - at least 10 clear working days, due within 30; then " \
+           "compare" in shown
+    assert "requires evidence: baseline_profile" in shown
+    diagram = cli.ok("workflow", "diagram", "best-value").stdout
+    assert diagram.startswith("stateDiagram-v2\n")
+    assert "    challenge --> compare: advance (10 clear working days)" in diagram
+    assert "    consult --> challenge: return" in diagram
+    assert "    monitor --> closed: advance (60 clear working days)" in diagram
+    listed = cli.ok("workflow", "list").stdout
+    assert listed.splitlines()[1].startswith("best-value")
+
+
+def test_machine_is_built_once_per_definition() -> None:
+    definition = read_path(data_dir("workflows") / "best-value.yaml").definition
+    assert machine_for(definition) is machine_for(definition)
+    assert fire(definition, "BV", "report", "return_to_compare") == "compare"
+    with pytest.raises(RefusedError, match="not possible from stage challenge"):
+        fire(definition, "BV", "challenge", "return_to_compare")
+    with pytest.raises(RefusedError, match="no such transition"):
+        fire(definition, "BV", "challenge", "return_to_nowhere")
