@@ -1,0 +1,40 @@
+"""Two (or six) coordinators acting on the same review at once: exactly one wins."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+from conftest import Cli, events
+
+
+@pytest.mark.slow
+def test_concurrent_advances_exactly_one_wins(initialised: Cli,
+                                              new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    for kind in ("scope_statement", "baseline_profile"):
+        initialised.ok("evidence", "add", ref, "--kind", kind, "--title", kind)
+    version = json.loads(initialised.ok("review", "show", ref, "--json").stdout)["version"]
+    command = [sys.executable, "-m", "bvflow", "--db", str(initialised.db), "review",
+               "advance", ref, "--override-timetable", "--reason", "race",
+               "--if-version", str(version)]
+    procs = [subprocess.Popen([*command[:5], "--actor", f"coordinator-{i}", *command[5:]],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(6)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 3, 3, 3, 3, 3], results
+    for code, out, err in results:
+        if code == 3:
+            assert out == ""
+            assert err.startswith(f"Error: review {ref} changed since you read it")
+            assert "Traceback" not in err
+    actions = [e[2] for e in events(initialised.db)]
+    assert actions.count("review.advanced") == 1
+    assert actions.count("review.timetable_overridden") == 1
+    assert json.loads(initialised.ok("review", "show", ref, "--json").stdout)["stage"] == \
+        "compare"
+    assert initialised.ok("audit", "verify").stdout.startswith("intact:")
