@@ -22,6 +22,7 @@ import click
 from bvflow.errors import BVFlowError
 
 if TYPE_CHECKING:
+    from bvflow.domain.audit import SealedEvent
     from bvflow.services.app import App
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -162,6 +163,18 @@ def london(instant: datetime) -> str:
 
     local = instant.astimezone(LONDON)
     return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+
+
+def describe_event(event: SealedEvent) -> str:
+    """One line for an audit event: the action, any stage move, and its reason or subject."""
+    text = event.action
+    if event.to_stage and event.from_stage != event.to_stage:
+        text += f" {event.from_stage or ''} -> {event.to_stage}".replace("  ", " ")
+    payload = event.payload
+    detail = payload.get("reason") or payload.get("override_reason")
+    if event.action == "evidence.added":
+        detail = f"{payload.get('kind')}: {payload.get('title')}"
+    return f"{text} ({detail})" if detail else text
 
 
 class DateType(click.ParamType):  # type: ignore[type-arg]

@@ -7,7 +7,17 @@ from datetime import date
 
 import click
 
-from bvflow.cli._base import DATE, State, emit_csv, emit_json, emit_table, json_option, pass_state
+from bvflow.cli._base import (
+    DATE,
+    State,
+    describe_event,
+    emit_csv,
+    emit_json,
+    emit_table,
+    json_option,
+    london,
+    pass_state,
+)
 from bvflow.errors import IntegrityError
 
 ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
@@ -46,30 +56,21 @@ def log(
     from bvflow.services.audit import audit_log
     from bvflow.services.reviews import event_dict
 
-    events = [event_dict(e) for e in audit_log(state.app(), review, who, action, since, until)]
+    found = audit_log(state.app(), review, who, action, since, until)
     if as_json:
-        emit_json(events)
+        emit_json([event_dict(e) for e in found])
     elif as_csv:
         emit_csv(
-            events,
+            [event_dict(e) for e in found],
             ["seq", "at", "actor", "action", "review", "from_stage", "to_stage", "payload", "hash"],
         )
     else:
         emit_table(
             [
-                (
-                    str(e["seq"]),
-                    e["at"],
-                    e["actor"],
-                    e["action"],
-                    e["review"] or "-",
-                    f"{e['from_stage'] or ''}->{e['to_stage'] or ''}"
-                    if e["from_stage"] or e["to_stage"]
-                    else "",
-                )
-                for e in events
+                (str(e.seq), london(e.at), e.actor, e.review or "-", describe_event(e))
+                for e in found
             ],
-            ("SEQ", "AT (UTC)", "ACTOR", "ACTION", "REVIEW", "STAGE"),
+            ("SEQ", "WHEN (LONDON)", "ACTOR", "REVIEW", "EVENT"),
         )
 
 

@@ -8,6 +8,7 @@ import click
 
 from bvflow.cli._base import (
     State,
+    describe_event,
     emit_csv,
     emit_json,
     emit_table,
@@ -125,14 +126,7 @@ def _print_view(view: ReviewView) -> None:
             click.echo(f"  - {unmet.message}: {unmet.remedy}")
     click.echo("History:")
     for event in view.history:
-        moved = (
-            f" {event.from_stage} -> {event.to_stage}"
-            if event.from_stage != event.to_stage and event.to_stage
-            else ""
-        )
-        reason = event.payload.get("reason") or event.payload.get("override_reason")
-        why = f" ({reason})" if reason else ""
-        click.echo(f"  #{event.seq} {london(event.at)} {event.actor} {event.action}{moved}{why}")
+        click.echo(f"  #{event.seq} {london(event.at)} {event.actor} {describe_event(event)}")
 
 
 @review.command()
