@@ -52,6 +52,8 @@ class BVFlowGroup(click.Group):
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except BVFlowError as exc:
             _fail(exc.message, exc.exit_code)
+        except click.MissingParameter as exc:
+            _fail(exc.format_message(), exc.exit_code)
         except click.BadParameter as exc:
             _fail(exc.format_message(), 1)
         except click.ClickException as exc:
@@ -185,14 +187,10 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        from bvflow import inputs
-
         try:
-            return inputs.iso_date(
-                str(value), f"--{param.name}" if param and param.name else "date"
-            )
-        except BVFlowError as exc:
-            self.fail(exc.message, param, ctx)
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
 
 
 DATE = DateType()

@@ -7,6 +7,7 @@ cannot both win, and the loser gets a ConflictError.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -232,8 +233,20 @@ def list_reviews(
         rows = repo.find_reviews(session, repo.ReviewFilter(stage=stage, status=status))
         suspensions = repo.suspensions_by_review(session)
         definitions = repo.definitions_by_digest(session)
+        if stage is not None:
+            _check_stage_name(stage, definitions.values(), app)
         summaries = [_summary(r, definitions, calendar, suspensions, now) for r in rows]
     return [s for s in summaries if s.overdue] if overdue else summaries
+
+
+def _check_stage_name(stage: str, pinned: Iterable[DefinitionRow], app: App) -> None:
+    """A typo in --stage would silently list nothing: name the stages that exist instead."""
+    known = {ABANDONED}
+    for row in pinned:
+        known |= {s.name for s in definition_from_source(row.source, row.name).stages}
+    known |= {s.name for s in resolve("best-value", app.workflows_dir).definition.stages}
+    if stage not in known:
+        raise InputError(f"no workflow has a stage {stage!r} (stages: {', '.join(sorted(known))})")
 
 
 def _summary(

@@ -32,11 +32,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
-    mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     cursor.close()
-    # WAL is refused by returning the old mode, not by raising; in-memory databases say "memory".
-    if str(mode).lower() not in {"wal", "memory"}:
-        raise StoreError(f"could not switch the SQLite database to WAL mode (it stayed {mode})")
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -99,6 +95,23 @@ class Database:
             )
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         return True
+
+    def enable_wal(self) -> None:
+        """Switch a SQLite file to WAL (persistent in the file, so done once, by init).
+
+        Not done on every connect: that would write to a file a read-only command was
+        merely asked to look at. WAL is refused by returning the old mode, not by raising.
+        """
+        if not self.is_sqlite:
+            return
+        with self.guard():
+            raw = self.engine.raw_connection()  # outside any transaction, as the pragma needs
+            try:
+                mode = raw.cursor().execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            finally:
+                raw.close()
+        if str(mode).lower() not in {"wal", "memory"}:
+            raise StoreError(f"could not switch {self.describe()} to WAL mode (it stayed {mode})")
 
     def require_exists(self) -> None:
         path = self.path

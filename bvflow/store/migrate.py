@@ -7,7 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 
+from bvflow.errors import StoreError
 from bvflow.store.database import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -31,11 +33,30 @@ def head_revision() -> str:
     return head
 
 
+def check_known(db: Database) -> None:
+    """Refuse a database from a newer bvflow before Alembic fails on its unknown revision."""
+    found = db.schema_revision()
+    if found is not None and found not in known_revisions():
+        raise StoreError(
+            f"database schema revision {found} is newer than this bvflow "
+            f"understands ({head_revision()}); upgrade bvflow"
+        )
+
+
 def upgrade(db: Database, revision: str = "head") -> None:
-    with db.guard():
-        command.upgrade(alembic_config(db), revision)
+    check_known(db)
+    db.enable_wal()
+    try:
+        with db.guard():
+            command.upgrade(alembic_config(db), revision)
+    except CommandError as exc:
+        raise StoreError(f"cannot upgrade {db.describe()}: {exc}") from exc
 
 
 def downgrade(db: Database, revision: str) -> None:
-    with db.guard():
-        command.downgrade(alembic_config(db), revision)
+    check_known(db)
+    try:
+        with db.guard():
+            command.downgrade(alembic_config(db), revision)
+    except CommandError as exc:
+        raise StoreError(f"cannot downgrade {db.describe()}: {exc}") from exc
