@@ -12,6 +12,7 @@ import time_machine
 from conftest import Cli, events, snapshot
 
 from bvflow.domain.calendar import LONDON
+from bvflow.store.database import SCHEMA_HEAD
 
 EVIDENCE = {
     "challenge": ["scope_statement", "baseline_profile"],
@@ -278,4 +279,4 @@ def test_init_again_keeps_the_authority_and_db_commands(initialised: Cli) -> Non
     assert [e[2] for e in events(initialised.db)] == ["authority.set"]
     current = json.loads(initialised.ok("db", "current", "--json").stdout)
     assert current["up_to_date"] is True
-    assert "is at schema 0001" in initialised.ok("db", "upgrade").stdout
+    assert f"is at schema {SCHEMA_HEAD}" in initialised.ok("db", "upgrade").stdout

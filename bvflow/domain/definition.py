@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from bvflow.domain.calendar import MAX_PERIOD_DAYS
+from bvflow.domain.reminders import ReminderPlan, parse_plan
 from bvflow.domain.requirements import (
     IDENTIFIER,
     Requirement,
@@ -23,7 +24,9 @@ from bvflow.errors import DefinitionError, Problem
 
 WORKFLOW_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 RESERVED_STAGES: Final = frozenset({"abandoned", "suspended", "initial", "state"})
-TOP_KEYS: Final = frozenset({"name", "title", "version", "description", "stages", "evidence_kinds"})
+TOP_KEYS: Final = frozenset(
+    {"name", "title", "version", "description", "stages", "evidence_kinds", "reminders"}
+)
 STAGE_KEYS: Final = frozenset(
     {
         "name",
@@ -34,6 +37,7 @@ STAGE_KEYS: Final = frozenset(
         "requires",
         "final",
         "next",
+        "reminders",
     }
 )
 MAX_STAGES: Final = 50
@@ -52,6 +56,7 @@ class Stage:
     final: bool = False
     next: str | None = None
     description: str = ""
+    reminders: ReminderPlan | None = None
 
     @property
     def guards(self) -> tuple[Requirement, ...]:
@@ -71,6 +76,11 @@ class Definition:
     stages: tuple[Stage, ...]
     description: str = ""
     extra_evidence_kinds: frozenset[str] = field(default_factory=frozenset)
+    reminders: ReminderPlan = field(default_factory=ReminderPlan)
+
+    def plan_for(self, stage: Stage) -> ReminderPlan:
+        """The stage's own reminder plan, or the workflow-wide default."""
+        return stage.reminders if stage.reminders is not None else self.reminders
 
     @property
     def first(self) -> Stage:
@@ -174,6 +184,16 @@ def _requirements(c: _Collector, node: Mapping[str, Any], where: str) -> tuple[R
     return tuple(found)
 
 
+def _reminders(c: _Collector, node: Mapping[str, Any], where: str) -> ReminderPlan | None:
+    if "reminders" not in node:
+        return None
+    try:
+        return parse_plan(node["reminders"])
+    except ValueError as exc:
+        c.add(f"{where}: {exc}", node, "reminders")
+        return None
+
+
 def _stage(c: _Collector, node: object, index: int) -> Stage | None:
     if not isinstance(node, Mapping):
         c.add(f"stage {index + 1} must be a mapping with at least a name")
@@ -203,6 +223,9 @@ def _stage(c: _Collector, node: object, index: int) -> Stage | None:
     requires = _requirements(c, node, where)
     if final and (requires or minimum or target):
         c.add(f"{where}: a final stage cannot have periods or requirements", node, "final")
+    reminders = _reminders(c, node, where)
+    if final and reminders is not None:
+        c.add(f"{where}: a final stage cannot have reminders", node, "reminders")
     nxt = node.get("next")
     if nxt is not None and not isinstance(nxt, str):
         c.add(f"{where}: next must be a stage name", node, "next")
@@ -216,6 +239,7 @@ def _stage(c: _Collector, node: object, index: int) -> Stage | None:
         final=final,
         next=nxt,
         description=_text(c, node, "description", where, ""),
+        reminders=reminders,
     )
 
 
@@ -317,7 +341,8 @@ def parse_definition(data: object, source: str = "<definition>") -> Definition:
     if kept and len(kept) == len(parsed):
         stages = _link(c, [s for s, _ in kept], [n for _, n in kept])
     extra = _extra_kinds(c, data)
+    default_plan = _reminders(c, data, "workflow") or ReminderPlan()
     if c.problems:
         raise DefinitionError(source, c.problems)
     description = data.get("description", "")
-    return Definition(name, title, version, stages, str(description), extra)
+    return Definition(name, title, version, stages, str(description), extra, default_plan)

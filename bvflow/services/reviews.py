@@ -18,7 +18,16 @@ from bvflow.domain.calendar import WorkingCalendar, local_date
 from bvflow.domain.machine import ABANDONED, fire, possible, return_trigger
 from bvflow.domain.timetable import StageTiming
 from bvflow.errors import ConflictError, InputError, NotFoundError, Unmet
-from bvflow.services.app import App, Loaded, calendar_for, load, timing_from, unmet_to_leave
+from bvflow.services.app import (
+    App,
+    Loaded,
+    calendar_for,
+    load,
+    timing,
+    timing_from,
+    unmet_to_leave,
+)
+from bvflow.services.notices import queue_for_event
 from bvflow.store import Session, repo
 from bvflow.store.models import DefinitionRow, Review, Suspension
 from bvflow.workflow_files import definition_from_source, resolve
@@ -97,7 +106,7 @@ def create_review(
         )
         assert review.id is not None
         repo.enter_stage(session, review.id, first, "created", now)
-        repo.append_event(
+        created = repo.append_event(
             session,
             NewEvent(
                 now,
@@ -115,7 +124,17 @@ def create_review(
                 },
             ),
         )
+        _announce(session, Loaded(review, definition, calendar_for(session)), created, now)
     return ref
+
+
+def _announce(session: Session, loaded: Loaded, event: SealedEvent, now: datetime) -> None:
+    """Queue the event's notice, with the review as it now stands, in the same transaction."""
+    session.flush()
+    fresh = repo.load_review(session, loaded.review.ref)
+    session.refresh(fresh)  # the versioned update went around the identity map
+    after = Loaded(fresh, loaded.definition, loaded.calendar)
+    queue_for_event(session, after, event, timing(session, after, now), now)
 
 
 @dataclass(frozen=True)
@@ -342,7 +361,7 @@ def advance(
                     {"reason": reason, "unmet": skipped.message},
                 ),
             )
-        repo.append_event(
+        advanced = repo.append_event(
             session,
             NewEvent(
                 now,
@@ -354,6 +373,7 @@ def advance(
                 {"override_reason": reason if overridden else None, "version": version},
             ),
         )
+        _announce(session, loaded, advanced, now)
     return Change(review.ref, "advanced", review.stage, target, status, version, overridden)
 
 
@@ -391,7 +411,7 @@ def _simple_change(
         if action == "returned":
             repo.enter_stage(session, review.id, target, "returned", now)
         _record_suspension(session, review.id, action, reason, now)
-        repo.append_event(
+        event = repo.append_event(
             session,
             NewEvent(
                 now,
@@ -403,6 +423,7 @@ def _simple_change(
                 {"reason": reason, "version": version, **(extra or {})},
             ),
         )
+        _announce(session, loaded, event, now)
     change = Change(review.ref, action, review.stage, target, status_after, version)
     return loaded, change, now
 

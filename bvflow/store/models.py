@@ -148,3 +148,44 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(max_length=64)
+
+
+class Watcher(SQLModel, table=True):
+    """A recipient of a review's notices (until working parties replace the watch list)."""
+
+    __tablename__ = "watchers"
+    __table_args__ = (UniqueConstraint("review_id", "email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    email: str
+    name: str = ""
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to one recipient, queued in the transaction that caused it.
+
+    ``dedupe_key`` is unique: a notice is keyed by its audit event and recipient, a reminder
+    by (review, stage entry, kind, recipient, due date), so queueing twice is a no-op.
+    The body is rendered at delivery from ``context`` (JSON captured when queued) and kept.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("dedupe_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str
+    review_id: int | None = Field(default=None, foreign_key="reviews.id", index=True)
+    kind: str
+    recipient: str
+    recipient_name: str = ""
+    context: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_instant())
+    claimed_until: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    last_error: str | None = None
+    subject: str | None = None
+    body_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_instant())
+    sent_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))

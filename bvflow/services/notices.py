@@ -1,0 +1,191 @@
+"""Queueing notices and reminders into the outbox, inside the caller's transaction.
+
+A notice is queued in the same transaction as the stage change and audit event that cause
+it (rule 1); its key is the audit event and the recipient. A reminder's key is (review, stage
+entry, kind, recipient, due date), unique in the database, so any number of sweeps queue it
+once. Bodies are rendered at delivery from the context captured here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bvflow.domain.audit import SealedEvent
+from bvflow.domain.definition import Definition
+from bvflow.domain.reminders import Due, due_reminders
+from bvflow.domain.timetable import StageTiming
+from bvflow.notifications.kinds import CLOSED_NOTICE, NOTICE_FOR_ACTION, REMINDER_PREFIX
+from bvflow.services.app import Loaded
+from bvflow.store import Session, repo
+from bvflow.store.models import OutboxMessage, Review, Watcher
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str = ""
+
+
+def recipients(
+    review: Review, watchers: list[Watcher], coordinator_only: bool = False
+) -> list[Recipient]:
+    """The coordinator, then each watcher (once each, case-insensitively)."""
+    found = [Recipient(review.coordinator, "Review coordinator")]
+    if not coordinator_only:
+        found += [Recipient(w.email, w.name) for w in watchers]
+    seen: set[str] = set()
+    unique = []
+    for person in found:
+        if person.email.lower() not in seen:
+            seen.add(person.email.lower())
+            unique.append(person)
+    return unique
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _stage(definition: Definition, name: str | None) -> dict[str, str] | None:
+    if name is None:
+        return None
+    title = definition.stage(name).title if definition.has_stage(name) else name.capitalize()
+    return {"name": name, "title": title}
+
+
+def context_for(
+    loaded: Loaded, authority: str, timing: StageTiming | None, **extra: Any
+) -> dict[str, Any]:
+    """The data templates receive (see docs/notifications.md)."""
+    review, definition = loaded.review, loaded.definition
+    return {
+        "authority": authority,
+        "review": {
+            "ref": review.ref,
+            "title": review.title,
+            "service": review.service,
+            "coordinator": review.coordinator,
+            "status": review.status,
+            "workflow": definition.title,
+        },
+        "stage": _stage(definition, review.stage),
+        "dates": {
+            "entered_on": _iso(timing.entered_on) if timing else None,
+            "earliest": _iso(timing.earliest) if timing else None,
+            "target": _iso(timing.target) if timing else None,
+        },
+        **extra,
+    }
+
+
+def _rows(
+    review: Review,
+    kind: str,
+    key: str,
+    people: list[Recipient],
+    context: dict[str, Any],
+    now: datetime,
+) -> list[OutboxMessage]:
+    return [
+        OutboxMessage(
+            dedupe_key=f"{key}:{person.email.lower()}",
+            review_id=review.id,
+            kind=kind,
+            recipient=person.email,
+            recipient_name=person.name,
+            context=json.dumps(
+                {
+                    **context,
+                    "kind": kind,
+                    "recipient": {"email": person.email, "name": person.name},
+                },
+                sort_keys=True,
+                default=str,
+            ),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for person in people
+    ]
+
+
+def queue_for_event(
+    session: Session, loaded: Loaded, event: SealedEvent, timing: StageTiming | None, now: datetime
+) -> int:
+    """Queue the notice an audited review action causes, to every recipient."""
+    kind = NOTICE_FOR_ACTION.get(event.action)
+    if kind is None:
+        return 0
+    review = loaded.review
+    if (
+        event.to_stage
+        and loaded.definition.has_stage(event.to_stage)
+        and loaded.definition.stage(event.to_stage).final
+    ):
+        kind = CLOSED_NOTICE
+    assert review.id is not None
+    authority = repo.load_authority(session).name
+    payload = event.payload
+    context = context_for(
+        loaded,
+        authority,
+        timing,
+        from_stage=_stage(loaded.definition, event.from_stage),
+        to_stage=_stage(loaded.definition, event.to_stage),
+        reason=payload.get("reason") or payload.get("override_reason"),
+        overridden=bool(payload.get("override_reason")),
+        actor=event.actor,
+        at=event.at.isoformat(),
+        event_seq=event.seq,
+    )
+    people = recipients(review, list(repo.watchers_for(session, review.id)))
+    return repo.queue_messages(
+        session, _rows(review, kind, f"event:{event.seq}", people, context, now)
+    )
+
+
+def reminder_rows(
+    loaded: Loaded,
+    authority: str,
+    timing: StageTiming,
+    entry_id: int,
+    watchers: list[Watcher],
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Outbox rows for every reminder due today for one review (not yet de-duplicated)."""
+    review, definition = loaded.review, loaded.definition
+    if not definition.has_stage(review.stage):
+        return []
+    plan = definition.plan_for(definition.stage(review.stage))
+    rows: list[OutboxMessage] = []
+    for due in due_reminders(plan, timing, loaded.calendar):
+        rows += _reminder(loaded, authority, timing, entry_id, watchers, due, now)
+    return rows
+
+
+def _reminder(
+    loaded: Loaded,
+    authority: str,
+    timing: StageTiming,
+    entry_id: int,
+    watchers: list[Watcher],
+    due: Due,
+    now: datetime,
+) -> list[OutboxMessage]:
+    review = loaded.review
+    details = {k: v.isoformat() if isinstance(v, date) else v for k, v in due.details.items()}
+    context = context_for(
+        loaded,
+        authority,
+        timing,
+        due_on=due.due_on.isoformat(),
+        details=details,
+        clear_days=timing.clear_days,
+        min_days=timing.min_days,
+    )
+    key = f"reminder:{review.id}:{entry_id}:{due.kind}:{due.due_on.isoformat()}"
+    people = recipients(review, watchers, due.coordinator_only)
+    return _rows(review, REMINDER_PREFIX + due.kind, key, people, context, now)

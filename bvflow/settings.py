@@ -1,0 +1,179 @@
+"""The settings file (``bvflow.toml`` beside the database, or ``--config``): mail and templates.
+
+The keys are a user interface::
+
+    [mail]
+    transport = "maildir"            # maildir | smtp | notify
+    from = "Best Value Team <bestvalue@exampleshire.gov.uk>"
+    maildir = "mail"                 # relative to the settings file
+    [mail.smtp]
+    host = "localhost"
+    port = 25
+    security = "none"                # none | starttls | tls
+    username = ""
+    password_env = "BVFLOW_SMTP_PASSWORD"
+    timeout = 30
+    max_attempts = 5
+    [mail.notify]
+    api_key_env = "BVFLOW_NOTIFY_API_KEY"
+    [mail.notify.templates]
+    review_opened = "template-id"
+    [templates]
+    dir = "my-templates"             # the council's own templates, searched first
+
+Secrets are never stored here: only the names of the environment variables holding them.
+There is deliberately no clock setting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from bvflow.errors import InputError
+
+TRANSPORTS: Final = ("maildir", "smtp", "notify")
+SECURITY: Final = ("none", "starttls", "tls")
+DEFAULT_FROM: Final = "Best Value Team <bestvalue@localhost>"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"
+    username: str = ""
+    password_env: str = "BVFLOW_SMTP_PASSWORD"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    api_key_env: str = "BVFLOW_NOTIFY_API_KEY"
+    templates: Mapping[str, str] = field(default_factory=dict)
+    base_url: str = "https://api.notifications.service.gov.uk"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything read from the settings file, with defaults that need no configuring."""
+
+    source: Path | None = None
+    transport: str = "maildir"
+    sender: str = DEFAULT_FROM
+    maildir: Path = Path("mail")
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    max_attempts: int = 5
+    templates_dir: Path | None = None
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise InputError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _get(table: Mapping[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    value = table.get(key, default)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise InputError(f"{where}: {key} must be {kind.__name__}, not {value!r}")
+    return value
+
+
+def _unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise InputError(
+            f"{where}: unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def _smtp(mail: Mapping[str, Any], where: str) -> tuple[SmtpSettings, int]:
+    table = _table(mail, "smtp", where)
+    where = f"{where} [mail.smtp]"
+    _unknown(
+        table,
+        {"host", "port", "security", "username", "password_env", "timeout", "max_attempts"},
+        where,
+    )
+    smtp = SmtpSettings(
+        host=_get(table, "host", str, "localhost", where),
+        port=_get(table, "port", int, 25, where),
+        security=_get(table, "security", str, "none", where),
+        username=_get(table, "username", str, "", where),
+        password_env=_get(table, "password_env", str, "BVFLOW_SMTP_PASSWORD", where),
+        timeout=_get(table, "timeout", float, 30.0, where),
+    )
+    if smtp.security not in SECURITY:
+        raise InputError(f"{where}: security must be one of {', '.join(SECURITY)}")
+    if not 0 < smtp.port < 65536 or not 0 < smtp.timeout <= 600:
+        raise InputError(f"{where}: port must be 1-65535 and timeout 1-600 seconds")
+    attempts = _get(table, "max_attempts", int, 5, where)
+    if not 1 <= attempts <= 50:
+        raise InputError(f"{where}: max_attempts must be between 1 and 50")
+    return smtp, attempts
+
+
+def _notify(mail: Mapping[str, Any], where: str) -> NotifySettings:
+    table = _table(mail, "notify", where)
+    where = f"{where} [mail.notify]"
+    _unknown(table, {"api_key_env", "templates", "base_url"}, where)
+    templates = _table(table, "templates", where)
+    if not all(isinstance(v, str) for v in templates.values()):
+        raise InputError(f"{where}: templates maps notice kinds to GOV.UK Notify template ids")
+    return NotifySettings(
+        api_key_env=_get(table, "api_key_env", str, "BVFLOW_NOTIFY_API_KEY", where),
+        templates=dict(templates),
+        base_url=_get(table, "base_url", str, NotifySettings.base_url, where),
+    )
+
+
+def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
+    """Settings from parsed TOML; paths are relative to the settings file's folder."""
+    where = str(source) if source else "settings"
+    _unknown(data, {"mail", "templates"}, where)
+    mail = _table(data, "mail", where)
+    _unknown(mail, {"transport", "from", "maildir", "smtp", "notify"}, f"{where} [mail]")
+    transport = _get(mail, "transport", str, "maildir", where)
+    if transport not in TRANSPORTS:
+        raise InputError(
+            f"{where}: transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}"
+        )
+    base = source.parent if source else Path.cwd()
+    smtp, attempts = _smtp(mail, where)
+    templates = _table(data, "templates", where)
+    _unknown(templates, {"dir"}, f"{where} [templates]")
+    template_dir = templates.get("dir")
+    return Settings(
+        source=source,
+        transport=transport,
+        sender=_get(mail, "from", str, DEFAULT_FROM, where),
+        maildir=base / _get(mail, "maildir", str, "mail", where),
+        smtp=smtp,
+        notify=_notify(mail, where),
+        max_attempts=attempts,
+        templates_dir=base / str(template_dir) if template_dir else None,
+    )
+
+
+def load_settings(path: Path | None, default_dir: Path) -> Settings:
+    """Read ``path`` (which must exist), or ``bvflow.toml`` in ``default_dir`` if present."""
+    if path is None:
+        candidate = default_dir / "bvflow.toml"
+        if not candidate.is_file():
+            return parse_settings({}, candidate)
+        path = candidate
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"settings file {path} is not valid TOML: {exc}") from exc
+    return parse_settings(data, path)
