@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import re
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 
 from bvflow.cli import main
@@ -122,3 +128,78 @@ def events(path: Path) -> list[tuple[Any, ...]]:
                             "FROM audit_events ORDER BY seq").fetchall()
     finally:
         conn.close()
+
+
+# --- mail -------------------------------------------------------------------------------
+
+BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+class FaultySmtp:
+    """An aiosmtpd handler whose refusals are programmed by the test."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, EmailMessage]] = []
+        self.rcpt_replies: dict[str, str] = {}
+        self.data_reply: str | None = None
+        self.hang_seconds = 0.0
+        self.bare_lf_seen = False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: Any) -> str:
+        reply = self.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.hang_seconds:
+            await asyncio.sleep(self.hang_seconds)
+        if self.data_reply:
+            return self.data_reply
+        raw = envelope.original_content or envelope.content
+        self.bare_lf_seen |= bool(BARE_LF.search(raw))
+        message = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        for rcpt in envelope.rcpt_tos:
+            self.received.append((rcpt, message))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SmtpServer:
+    handler: FaultySmtp
+    port: int
+    controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback with programmable faults."""
+    server = SmtpServer(FaultySmtp(), free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+def use_smtp(db: Path, port: int, timeout: float = 2, max_attempts: int = 3) -> None:
+    (db.parent / "bvflow.toml").write_text(
+        "[mail]\ntransport = \"smtp\"\nfrom = \"Best Value Team <bestvalue@exampleshire.gov.uk>\"\n"
+        f"[mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = {timeout}\n"
+        f"max_attempts = {max_attempts}\n")

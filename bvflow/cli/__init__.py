@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bvflow import __version__
-from bvflow.cli import audit, calendar, db, demo, evidence, reviews, workflows
+from bvflow.cli import audit, calendar, db, demo, evidence, notify, reviews, workflows
 from bvflow.cli._base import EXIT_CODES, BVFlowGroup, State, default_actor
 
 
@@ -34,8 +34,17 @@ from bvflow.cli._base import EXIT_CODES, BVFlowGroup, State, default_actor
     help="A folder of the council's own workflow files, searched before the "
     "bundled ones (env BVFLOW_WORKFLOWS).",
 )
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BVFLOW_CONFIG",
+    help="Settings file (env BVFLOW_CONFIG; default: bvflow.toml beside the "
+    "database, if there is one).",
+)
 @click.pass_context
-def main(ctx: click.Context, db: str, actor: str, workflows_dir: Path | None) -> None:
+def main(
+    ctx: click.Context, db: str, actor: str, workflows_dir: Path | None, config: Path | None
+) -> None:
     """Run Best Value service reviews through their stages, on a timetable that leaves time
     for full and genuine discussion, with an audit trail an inspector can verify.
 
@@ -47,10 +56,13 @@ def main(ctx: click.Context, db: str, actor: str, workflows_dir: Path | None) ->
     from bvflow import inputs
 
     ctx.obj = State(
-        db=db, actor=inputs.text(actor, "--actor", max_length=100), workflows_dir=workflows_dir
+        db=db,
+        actor=inputs.text(actor, "--actor", max_length=100),
+        workflows_dir=workflows_dir,
+        config=config,
     )
 
 
-for module in (db, workflows, reviews, evidence, audit, calendar, demo):
+for module in (db, workflows, reviews, evidence, audit, calendar, notify, demo):
     for command in module.COMMANDS:
         main.add_command(command)

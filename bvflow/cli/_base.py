@@ -79,15 +79,22 @@ class State:
     db: str
     actor: str
     workflows_dir: Path | None
+    config: Path | None = None
     _app: App | None = None
 
     def app(self, check_schema: bool = True) -> App:
         if self._app is None:
             from bvflow.services.app import App
+            from bvflow.settings import load_settings
             from bvflow.store.database import Database
 
+            database = Database(database_url(self.db))
+            beside = database.path.parent if database.path else Path.cwd()
             self._app = App(
-                Database(database_url(self.db)), self.actor, workflows_dir=self.workflows_dir
+                database,
+                self.actor,
+                workflows_dir=self.workflows_dir,
+                settings=load_settings(self.config, beside),
             )
             click.get_current_context().call_on_close(self._app.db.dispose)
         if check_schema:

@@ -283,4 +283,39 @@ def abandon(
     _print_change(run(state.app(), ref, reason, expected_version), as_json)
 
 
+@review.command()
+@click.argument("ref")
+@click.argument("email")
+@click.option("--name", default="", help="The recipient's name, for the greeting.")
+@pass_state
+def watch(state: State, ref: str, email: str, name: str) -> None:
+    """Send a review's notices and reminders to an address too.
+
+    \b
+    Example:
+      bvflow review watch BV-2027-001 branch.secretary@unison.example --name "UNISON branch"
+    """
+    from bvflow.services.watchers import watch as run
+
+    added = run(state.app(), ref, email, name)
+    click.echo(f"{added.email} now receives notices for {ref.upper()}")
+
+
+@review.command()
+@click.argument("ref")
+@click.argument("email")
+@pass_state
+def unwatch(state: State, ref: str, email: str) -> None:
+    """Stop sending a review's notices to an address.
+
+    \b
+    Example:
+      bvflow review unwatch BV-2027-001 branch.secretary@unison.example
+    """
+    from bvflow.services.watchers import unwatch as run
+
+    run(state.app(), ref, email)
+    click.echo(f"{email} no longer receives notices for {ref.upper()}")
+
+
 COMMANDS = [review]

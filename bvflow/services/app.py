@@ -12,6 +12,7 @@ from bvflow.domain.definition import Definition
 from bvflow.domain.requirements import StageFacts
 from bvflow.domain.timetable import StageTiming, stage_timing
 from bvflow.errors import Unmet
+from bvflow.settings import Settings
 from bvflow.store import Session, repo
 from bvflow.store.database import Database
 from bvflow.store.models import Review
@@ -26,6 +27,7 @@ class App:
     actor: str
     clock: Clock = field(default=SYSTEM_CLOCK)
     workflows_dir: Path | None = None
+    settings: Settings = field(default_factory=Settings)
 
     def now(self) -> datetime:
         return self.clock.now()

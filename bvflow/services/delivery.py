@@ -1,0 +1,188 @@
+"""The sweep: queue the reminders due today, then deliver the outbox.
+
+Delivery claims a batch (``sending`` with a lease), sends each message outside any
+transaction, then records each outcome in its own transaction with its audit event. A crash
+between sending and recording leaves the row ``sending``; when the lease runs out it is sent
+again: at most once more than recorded, never lost. Transient failures back off
+exponentially with jitter; permanent ones, or too many attempts, end as ``failed``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from bvflow.domain.audit import NewEvent
+from bvflow.errors import BVFlowError
+from bvflow.notifications.message import build_email
+from bvflow.notifications.render import Rendered, render
+from bvflow.notifications.transports import DeliveryError, Outgoing, Transport, open_transport
+from bvflow.services.app import App, Loaded, calendar_for, timing_from
+from bvflow.services.notices import reminder_rows
+from bvflow.store import Session, repo
+from bvflow.store.models import OutboxMessage
+from bvflow.workflow_files import definition_from_source
+
+LEASE: Final = timedelta(minutes=10)
+BACKOFF_BASE: Final = timedelta(minutes=1)
+BACKOFF_CAP: Final = timedelta(hours=6)
+BATCH: Final = 200
+
+
+@dataclass
+class SweepReport:
+    queued: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    would_queue: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
+    calendar = calendar_for(session)
+    authority = repo.load_authority(session).name
+    definitions = repo.definitions_by_digest(session)
+    suspensions = repo.suspensions_by_review(session)
+    watchers = repo.watchers_by_review(session)
+    entries = repo.open_stage_entries(session)
+    rows: list[OutboxMessage] = []
+    for review in repo.reviews_by_status(session, "active"):
+        assert review.id is not None
+        source = definitions[review.definition_digest]
+        loaded = Loaded(review, definition_from_source(source.source, source.name), calendar)
+        relevant = [
+            (s, e)
+            for s, e in suspensions.get(review.id, [])
+            if e is None or e >= review.stage_entered_at
+        ]
+        timing = timing_from(loaded, now, relevant)
+        rows += reminder_rows(
+            loaded, authority, timing, entries.get(review.id, 0), watchers.get(review.id, []), now
+        )
+    return rows
+
+
+def queue_reminders(app: App, dry_run: bool = False) -> tuple[int, list[dict[str, str]]]:
+    """Queue every reminder due now; the unique keys make this idempotent."""
+    now = app.now()
+    if dry_run:
+        with app.db.read() as session:
+            rows = _due_rows(session, now)
+            known = repo.existing_keys(session, [r.dedupe_key for r in rows])
+        fresh = [r for r in rows if r.dedupe_key not in known]
+        return 0, [{"kind": r.kind, "recipient": r.recipient, "key": r.dedupe_key} for r in fresh]
+    with app.db.write() as session:
+        return repo.queue_messages(session, _due_rows(session, now)), []
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with +/-20% jitter, capped."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return timedelta(seconds=delay.total_seconds() * random.uniform(0.8, 1.2))  # noqa: S311
+
+
+def _render(app: App, row: OutboxMessage) -> Rendered:
+    return render(row.kind, json.loads(row.context), app.settings.templates_dir)
+
+
+def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -> Outgoing:
+    assert row.id is not None
+    message = build_email(
+        app.settings.sender, row.recipient, row.recipient_name, rendered, row.id, now
+    )
+    return Outgoing(
+        row.id,
+        row.kind,
+        row.recipient,
+        message,
+        {"subject": rendered.subject, "body": rendered.text},
+    )
+
+
+def _record(
+    app: App,
+    row: OutboxMessage,
+    rendered: Rendered | None,
+    error: DeliveryError | None,
+    report: SweepReport,
+) -> None:
+    now = app.now()
+    with app.db.write() as session:
+        current = repo.load_message(session, int(row.id or 0))
+        if current.status != "sending":
+            return  # someone else recorded it after our lease ran out
+        ref = repo.refs_by_id(session, {current.review_id} if current.review_id else set())
+        review = ref.get(current.review_id or 0)
+        payload = {"outbox_id": current.id, "kind": current.kind, "recipient": current.recipient}
+        if rendered is not None:
+            current.subject, current.body_text = rendered.subject, rendered.text
+        current.claimed_until = None
+        if error is None:
+            current.status, current.sent_at, current.last_error = "sent", now, None
+            report.sent += 1
+            action = "notification.sent"
+        elif error.permanent or current.attempts >= app.settings.max_attempts:
+            current.status, current.last_error = "failed", error.reason[:500]
+            report.failed += 1
+            action = "notification.failed"
+            payload["reason"] = error.reason[:500]
+        else:
+            current.status, current.last_error = "pending", error.reason[:500]
+            current.next_attempt_at = now + backoff(current.attempts)
+            report.retrying += 1
+            action = None
+        session.add(current)
+        if action:
+            repo.append_event(
+                session, NewEvent(now, "bvflow-mailer", action, review, payload=payload)
+            )
+
+
+def _send_one(app: App, transport: Transport, row: OutboxMessage, report: SweepReport) -> None:
+    try:
+        rendered = _render(app, row)
+    except BVFlowError as exc:
+        _record(app, row, None, DeliveryError(exc.message, permanent=True), report)
+        return
+    try:
+        transport.send(_outgoing(app, row, rendered, app.now()))
+    except DeliveryError as exc:
+        _record(app, row, rendered, exc, report)
+        return
+    _record(app, row, rendered, None, report)
+
+
+def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
+    """Send what is due, batch by batch, until nothing due is left (or ``limit`` is reached)."""
+    try:
+        transport = open_transport(app.settings)
+    except DeliveryError as exc:
+        raise BVFlowError(f"cannot deliver: {exc.reason}") from exc
+    handled = 0
+    try:
+        while limit is None or handled < limit:
+            now = app.now()
+            with app.db.write() as session:
+                batch = repo.claim_due(session, now, now + LEASE, BATCH)
+            if not batch:
+                return
+            for row in batch:
+                _send_one(app, transport, row, report)
+            handled += len(batch)
+    finally:
+        transport.close()
+
+
+def sweep(app: App, dry_run: bool = False) -> SweepReport:
+    """One idempotent pass: queue what is due, then deliver the outbox."""
+    report = SweepReport()
+    report.queued, report.would_queue = queue_reminders(app, dry_run)
+    if not dry_run:
+        deliver(app, report)
+    return report
