@@ -80,10 +80,14 @@ class SmtpTransport:
             )
         else:
             client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
             if s.security == "starttls":
                 client.starttls(context=context)
-        if s.username:
-            client.login(s.username, self.password or "")
+            if s.username:
+                client.login(s.username, self.password or "")
+        except BaseException:
+            client.close()
+            raise
         return client
 
     def send(self, outgoing: Outgoing) -> None:
