@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import Cli, events
 
 from bvflow.store import migrate
 from bvflow.store.database import SCHEMA_HEAD, Database
 from bvflow.store.models import metadata
-from conftest import Cli, events
 
 
 def test_code_expects_the_migrations_head() -> None:
