@@ -61,7 +61,7 @@ class DefinitionError(BVFlowError):
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         self.source = source
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (p.line is None, p.line or 0))
         count = len(self.problems)
         head = f"{source}: {count} problem{'s' if count != 1 else ''}"
         super().__init__(head + "; " + "; ".join(p.render(source) for p in self.problems))

@@ -104,8 +104,26 @@ def read_path(path: Path) -> WorkflowFile:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"workflow file {path} is not UTF-8 text") from exc
-    definition = definition_from_source(source, str(path))
-    return WorkflowFile(definition, source, str(path), digest_of(source))
+    where = str(path.resolve())
+    definition = definition_from_source(source, where)
+    return WorkflowFile(definition, source, where, digest_of(source))
+
+
+def named_file(path: Path) -> WorkflowFile:
+    """A file found by name in a workflow folder: its ``name:`` must be its file name."""
+    found = read_path(path)
+    if found.definition.name != path.stem:
+        raise DefinitionError(
+            found.source_name,
+            [
+                Problem(
+                    f"name {found.definition.name!r} does not match the file name {path.stem!r}; "
+                    "rename one of them",
+                    1,
+                )
+            ],
+        )
+    return found
 
 
 def available(extra_dir: Path | None = None) -> dict[str, Path]:
@@ -130,4 +148,4 @@ def resolve(name_or_path: str, extra_dir: Path | None = None) -> WorkflowFile:
     if name_or_path not in known:
         names = ", ".join(known) or "none"
         raise NotFoundError(f"no workflow named {name_or_path!r} (available: {names})")
-    return read_path(known[name_or_path])
+    return named_file(known[name_or_path])

@@ -102,7 +102,31 @@ def test_machine_is_built_once_per_definition() -> None:
     definition = read_path(data_dir("workflows") / "best-value.yaml").definition
     assert machine_for(definition) is machine_for(definition)
     assert fire(definition, "BV", "report", "return_to_compare") == "compare"
-    with pytest.raises(RefusedError, match="not possible from stage challenge"):
+    with pytest.raises(RefusedError, match="can only return to a stage before challenge"):
         fire(definition, "BV", "challenge", "return_to_compare")
     with pytest.raises(RefusedError, match="no such transition"):
         fire(definition, "BV", "challenge", "return_to_nowhere")
+
+
+def test_a_workflow_found_by_name_must_be_called_that(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    (folder / "our-review.yaml").write_text(
+        (data_dir("workflows") / "best-value.yaml").read_text())
+    result = cli("--workflows", str(folder), "workflow", "show", "our-review")
+    assert result.exit_code == 1
+    assert "name 'best-value' does not match the file name 'our-review'" in result.stderr
+    # By path, any file name is fine.
+    cli.ok("workflow", "validate", str(folder / "our-review.yaml"))
+
+
+def test_problems_come_in_line_order_and_description_is_checked() -> None:
+    data = {"name": "x", "title": "X", "description": ["not", "text"],
+            "stages": [{"name": "a", "requires": [{"agreement": "x"}]}, {"name": "z",
+                                                                       "final": True}]}
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(data)
+    messages = [p.message for p in caught.value.problems]
+    assert "workflow: description must be non-empty text" in messages
+    assert any("known: evidence; the timetable comes from min_working_days" in m
+               for m in messages)

@@ -280,3 +280,23 @@ def test_init_again_keeps_the_authority_and_db_commands(initialised: Cli) -> Non
     current = json.loads(initialised.ok("db", "current", "--json").stdout)
     assert current["up_to_date"] is True
     assert f"is at schema {SCHEMA_HEAD}" in initialised.ok("db", "upgrade").stdout
+
+
+def test_closures_cannot_rewrite_the_past_or_close_a_holiday(initialised: Cli) -> None:
+    past = initialised("calendar", "close", "2027-01-01", "--reason", "Late entry")
+    assert past.exit_code == 1
+    assert "is in the past" in past.stderr
+    weekend = initialised("calendar", "close", "2027-01-09", "--reason", "Saturday")
+    assert weekend.exit_code == 1
+    assert "not a working day already (a weekend)" in weekend.stderr
+    holiday = initialised("calendar", "close", "2027-03-29", "--reason", "Easter")
+    assert "not a working day already (Easter Monday)" in holiday.stderr
+
+
+def test_history_leaves_out_mailer_events(initialised: Cli,
+                                          new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    initialised.ok("sweep")
+    assert events(initialised.db)[-1][2] == "notification.sent"
+    history = show(initialised, ref)["history"]
+    assert [h["action"] for h in history] == ["definition.pinned", "review.created"]  # type: ignore[union-attr, index]

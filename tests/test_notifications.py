@@ -116,6 +116,7 @@ def test_preview_renders_without_sending(initialised: Cli, new_review: Callable[
     result = initialised.ok("notify", "preview", "reminder_due_soon", "--review", ref)
     assert result.stdout.startswith(f"Subject: Reminder: {ref} Challenge is due by Monday 15 "
                                     "February 2027\n")
+    assert "5 working days from Monday 8 February 2027" in result.stdout
     html = initialised.ok("notify", "preview", "stage_changed", "--review", ref, "--html")
     assert "<h1>" in html.stdout
     assert [kind for kind, *_ in outbox(initialised.db)] == ["review_opened"]

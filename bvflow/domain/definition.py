@@ -340,9 +340,9 @@ def parse_definition(data: object, source: str = "<definition>") -> Definition:
     stages: tuple[Stage, ...] = ()
     if kept and len(kept) == len(parsed):
         stages = _link(c, [s for s, _ in kept], [n for _, n in kept])
+    description = _text(c, data, "description", "workflow", "")
     extra = _extra_kinds(c, data)
     default_plan = _reminders(c, data, "workflow") or ReminderPlan()
     if c.problems:
         raise DefinitionError(source, c.problems)
-    description = data.get("description", "")
-    return Definition(name, title, version, stages, str(description), extra, default_plan)
+    return Definition(name, title, version, stages, description, extra, default_plan)

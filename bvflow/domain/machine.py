@@ -117,7 +117,10 @@ def fire(
             raise RefusedError(ref, action, f"there is no such transition from {stage}")
         done = getattr(model, trigger)()
     except MachineError as exc:
-        raise RefusedError(ref, action, f"not possible from stage {stage}") from exc
+        why = f"not possible from stage {stage}"
+        if trigger.startswith("return_to_"):
+            why = f"a review can only return to a stage before {stage}"
+        raise RefusedError(ref, action, why) from exc
     finally:
         machine.remove_model(model)
     if not done:

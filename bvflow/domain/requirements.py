@@ -74,8 +74,10 @@ def parse_requirement(kind: str, value: object) -> Requirement:
     """Build a requirement; raises ``ValueError`` with a user-facing message."""
     parser = _REGISTRY.get(kind)
     if parser is None:
+        listable = [k for k in requirement_kinds() if k != "timetable"]
         raise ValueError(
-            f"unknown requirement kind {kind!r} (known: {', '.join(requirement_kinds())})"
+            f"unknown requirement kind {kind!r} (known: {', '.join(listable)}; "
+            "the timetable comes from min_working_days)"
         )
     return parser(value)
 

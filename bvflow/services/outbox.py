@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from bvflow.domain.audit import NewEvent
+from bvflow.domain.calendar import WorkingCalendar
+from bvflow.domain.reminders import working_days_before
+from bvflow.domain.timetable import StageTiming
 from bvflow.errors import InputError, RefusedError
 from bvflow.notifications.kinds import KINDS
 from bvflow.notifications.render import Rendered, render
@@ -15,6 +19,7 @@ from bvflow.services.notices import context_for
 from bvflow.store import repo
 
 STATUSES: Final = ("pending", "sending", "sent", "failed")
+PREVIEW_DAYS_BEFORE: Final = 5
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,17 @@ def retry(app: App, message_id: int | None = None, all_failed: bool = False) -> 
         return [int(row.id or 0) for row in rows]
 
 
+def _reminder_day(kind: str, when: StageTiming, calendar: WorkingCalendar) -> date:
+    """The day the previewed reminder would be sent on."""
+    if when.target is None:
+        return when.today
+    if kind == "reminder_due_soon":
+        return working_days_before(calendar, when.target, PREVIEW_DAYS_BEFORE)
+    if kind == "reminder_overdue":
+        return next(calendar.counting_days(when.target))
+    return when.target
+
+
 def preview(app: App, kind: str, ref: str) -> Rendered:
     """Render a notice for a review as it stands now, without queueing or sending it."""
     if kind not in KINDS:
@@ -114,9 +130,9 @@ def preview(app: App, kind: str, ref: str) -> Rendered:
         actor=app.actor,
         at=now.isoformat(),
         event_seq=0,
-        due_on=(when.target or when.today).isoformat(),
+        due_on=_reminder_day(kind, when, loaded.calendar).isoformat(),
         details={
-            "days": 5,
+            "days": PREVIEW_DAYS_BEFORE,
             "days_overdue": 1,
             "ends_on": when.earliest.isoformat() if when.earliest else None,
             "earliest": when.earliest.isoformat() if when.earliest else None,

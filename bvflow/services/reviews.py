@@ -203,7 +203,13 @@ def show_review(app: App, ref: str, history: int = 10) -> ReviewView:
         live = review.status in ("active", "suspended")
         stage = definition.stage(review.stage) if definition.has_stage(review.stage) else None
         events = repo.find_events(
-            session, repo.EventFilter(review=review.ref, limit=history, newest_first=True)
+            session,
+            repo.EventFilter(
+                review=review.ref,
+                limit=history,
+                newest_first=True,
+                without_prefix="notification.",
+            ),
         )
         return ReviewView(
             review=review,

@@ -7,9 +7,9 @@ from datetime import date
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
-from bvflow.domain.calendar import NATIONS
+from bvflow.domain.calendar import NATIONS, local_date
 from bvflow.errors import InputError
-from bvflow.services.app import App
+from bvflow.services.app import App, calendar_for
 from bvflow.store import Session, repo
 from bvflow.store.models import Authority, Closure
 
@@ -79,8 +79,14 @@ def add_closure(app: App, day: date, reason: str) -> Closure:
     reason = inputs.text(reason, "the reason")
     now = app.now()
     closure = Closure(day=day, reason=reason, added_by=app.actor, added_at=now)
+    if day < local_date(now):
+        raise InputError(f"{day.isoformat()} is in the past: closing it now would change "
+                         "periods that have already run")
     with app.db.write() as session:
-        repo.load_authority(session)
+        calendar = calendar_for(session)
+        if not calendar.is_working_day(day):
+            why = calendar.bank_holiday(day) or ("a weekend" if day.weekday() >= 5 else "closed")
+            raise InputError(f"{day.isoformat()} is not a working day already ({why})")
         repo.add_closure(session, closure)
         repo.append_event(
             session,

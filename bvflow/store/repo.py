@@ -272,6 +272,7 @@ class EventFilter:
     until: datetime | None = None
     limit: int | None = None
     newest_first: bool = False
+    without_prefix: str | None = None
 
 
 def find_events(session: Session, where: EventFilter) -> list[SealedEvent]:
@@ -286,6 +287,8 @@ def find_events(session: Session, where: EventFilter) -> list[SealedEvent]:
         query = query.where(col(AuditEvent.at) >= where.since)
     if where.until:
         query = query.where(col(AuditEvent.at) < where.until)
+    if where.without_prefix:
+        query = query.where(col(AuditEvent.action).not_like(f"{where.without_prefix}%"))
     order = col(AuditEvent.seq).desc() if where.newest_first else col(AuditEvent.seq)
     query = query.order_by(order)
     if where.limit:
