@@ -159,7 +159,9 @@ class NotifyTransport:
             ) from exc
 
     def close(self) -> None:
-        pass
+        session = getattr(self.client, "request_session", None)
+        if session is not None:
+            session.close()
 
 
 def open_transport(settings: Settings) -> Transport:
