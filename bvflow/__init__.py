@@ -34,6 +34,25 @@ _EXPORTS: dict[str, str] = {
     "abandon": "bvflow.services.reviews",
     "add_evidence": "bvflow.services.evidence",
     "list_evidence": "bvflow.services.evidence",
+    "add_member": "bvflow.services.involvement",
+    "remove_member": "bvflow.services.involvement",
+    "members": "bvflow.services.involvement",
+    "add_activity": "bvflow.services.involvement",
+    "activities": "bvflow.services.involvement",
+    "schedule_meeting": "bvflow.services.involvement",
+    "reschedule_meeting": "bvflow.services.involvement",
+    "cancel_meeting": "bvflow.services.involvement",
+    "meetings": "bvflow.services.involvement",
+    "circulate_proposal": "bvflow.services.involvement",
+    "proposals": "bvflow.services.involvement",
+    "record_agreement": "bvflow.services.involvement",
+    "agreements": "bvflow.services.involvement",
+    "watch": "bvflow.services.watchers",
+    "unwatch": "bvflow.services.watchers",
+    "sweep": "bvflow.services.delivery",
+    "list_messages": "bvflow.services.outbox",
+    "retry": "bvflow.services.outbox",
+    "preview": "bvflow.services.outbox",
     "audit_log": "bvflow.services.audit",
     "verify": "bvflow.services.audit",
     "checkpoint": "bvflow.services.audit",
@@ -70,7 +89,24 @@ if TYPE_CHECKING:
     )
     from bvflow.services.app import App
     from bvflow.services.audit import audit_log, checkpoint, verify
+    from bvflow.services.delivery import sweep
     from bvflow.services.evidence import add_evidence, list_evidence
+    from bvflow.services.involvement import (
+        activities,
+        add_activity,
+        add_member,
+        agreements,
+        cancel_meeting,
+        circulate_proposal,
+        meetings,
+        members,
+        proposals,
+        record_agreement,
+        remove_member,
+        reschedule_meeting,
+        schedule_meeting,
+    )
+    from bvflow.services.outbox import list_messages, preview, retry
     from bvflow.services.reviews import (
         abandon,
         advance,
@@ -82,6 +118,7 @@ if TYPE_CHECKING:
         suspend,
     )
     from bvflow.services.setup import add_closure, init, list_closures
+    from bvflow.services.watchers import unwatch, watch
     from bvflow.services.workflows import list_workflows, show_workflow, validate
     from bvflow.store.database import Database
 

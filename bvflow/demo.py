@@ -7,17 +7,34 @@ always read the system clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from bvflow.clock import SimulatedClock
 from bvflow.domain.calendar import LONDON
 from bvflow.errors import BVFlowError, RefusedError
-from bvflow.services import evidence, reviews, setup
+from bvflow.services import evidence, involvement, reviews, setup
 from bvflow.services.app import App
 from bvflow.services.audit import checkpoint, verify
+from bvflow.services.delivery import sweep
+from bvflow.settings import Settings
 from bvflow.store.database import Database
 
+Say = Callable[[str], None]
 START = datetime(2027, 1, 4, 9, 30, tzinfo=LONDON)  # the first working Monday of 2027
+PARTY = [
+    ("Sam Patel", "sam.patel@unison.example", "UNISON City Branch", "trade_union", "member"),
+    ("Pat Jones", "pat.jones@gmb.example", "GMB Refuse Section", "trade_union", "member"),
+    ("Ann Lee", "ann.lee@tenants.example", "Exampleshire Tenants' Federation", "tenants", "chair"),
+    ("Raj Singh", "raj.singh@users.example", "Refuse Service User Panel", "users", "member"),
+    (
+        "Cllr Joan Hart",
+        "joan.hart@exampleshire.gov.uk",
+        "Environment Scrutiny Committee",
+        "elected_members",
+        "observer",
+    ),
+]
 EVIDENCE = {
     "challenge": [("scope_statement", "Scope of the refuse collection review")],
     "compare": [
@@ -25,7 +42,7 @@ EVIDENCE = {
         ("benchmark_figures", "Family group benchmarking 2025-26"),
     ],
     "consult": [
-        ("consultation_plan", "Plan agreed with UNISON, GMB and tenants' federation"),
+        ("consultation_plan", "Plan agreed with UNISON, GMB and the tenants"),
         ("consultation_findings", "Findings of the user panel and staff workshops"),
     ],
     "compete": [("options_appraisal", "In-house improvement against partnership and tender")],
@@ -37,81 +54,179 @@ EVIDENCE = {
 }
 
 
-def _to_earliest(app: App, clock: SimulatedClock, ref: str) -> None:
-    earliest = reviews.show_review(app, ref).timing.earliest
-    if earliest is not None:
-        clock.set(max(clock.now(), datetime.combine(earliest, time(10), tzinfo=LONDON)))
+def _wait_until_ready(app: App, clock: SimulatedClock, ref: str) -> None:
+    """Move the simulated clock a day at a time until nothing stops the stage being left."""
+    for _ in range(400):
+        if not reviews.show_review(app, ref).unmet:
+            return
+        clock.set(
+            datetime.combine(
+                clock.now().astimezone(LONDON).date() + timedelta(days=1), time(10), tzinfo=LONDON
+            )
+        )
+    raise BVFlowError("the demo could not meet the stage's requirements")
 
 
-def _record(app: App, ref: str, stage: str) -> None:
+def _paper(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _stage_work(
+    app: App, clock: SimulatedClock, ref: str, stage: str, folder: Path, say: Say
+) -> None:
     for kind, title in EVIDENCE.get(stage, []):
         evidence.add_evidence(app, ref, kind, title, disclosure="public")
-
-
-def run_demo(url: str, actor: str, say: Callable[[str], None]) -> str:
-    """Run the demo on a new database at ``url``; returns the review's reference."""
-    clock = SimulatedClock(START)
-    app = App(Database(url), actor, clock)
-    try:
-        setup.init(app, "Exampleshire County Council (demo)", "england")
-        ref = reviews.create_review(
-            app, "Refuse collection", "Waste", "jo.bloggs@exampleshire.gov.uk"
-        )
-        say(f"Opened {ref} 'Refuse collection' on {clock.now():%A %d %B %Y} (simulated clock).")
-        _record(app, ref, "challenge")
-        clock.advance(days=3)
-        say(f"\n{clock.now():%A %d %B}: the coordinator tries to advance after three days:")
-        try:
-            reviews.advance(app, ref)
-        except RefusedError as exc:
-            say(f"  refused (exit {exc.exit_code}):")
-            for unmet in exc.unmet:
-                say(f"   - {unmet.message}: {unmet.remedy}")
-        evidence.add_evidence(app, ref, "baseline_profile", "Baseline profile agreed with unions")
-        change = reviews.advance(
+    if stage == "consult":
+        _consult(app, clock, ref, folder, say)
+    if stage == "compete":
+        involvement.circulate_proposal(
             app,
             ref,
-            override_timetable=True,
-            reason="Members agreed to shorten: scope unchanged since 2025",
+            "Options appraisal for consultation",
+            _paper(folder, "options.txt", "Four options...\n"),
         )
-        say(
-            f"  with the baseline recorded, an audited override: {change.from_stage} -> "
-            f"{change.to_stage}"
-        )
-        _walk(app, clock, ref, say)
-        _finish(app, ref, say)
+    if stage == "report":
+        for item in ("priorities", "performance_targets"):
+            involvement.record_agreement(
+                app,
+                ref,
+                item,
+                ["UNISON City Branch", "GMB Refuse Section", "Exampleshire Tenants' Federation"],
+            )
+
+
+def _consult(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) -> None:
+    today = clock.now().astimezone(LONDON).date()
+    involvement.add_activity(
+        app,
+        ref,
+        "workshop",
+        today,
+        ["trade_union", "tenants"],
+        ["UNISON City Branch", "Exampleshire Tenants' Federation"],
+        "Collection rounds and assisted collections",
+    )
+    involvement.add_activity(
+        app,
+        ref,
+        "user_panel",
+        today,
+        ["users"],
+        ["Refuse Service User Panel"],
+        "Missed bins and communication",
+    )
+    involvement.circulate_proposal(
+        app,
+        ref,
+        "Draft proposals on collection rounds",
+        _paper(folder, "proposals.txt", "Draft proposals...\n"),
+    )
+    tomorrow = datetime.combine(today + timedelta(days=1), time(18), tzinfo=LONDON)
+    try:
+        involvement.schedule_meeting(app, ref, "Working party", tomorrow, "Committee Room 2")
+    except RefusedError as exc:
+        say(f"  a meeting tomorrow is refused: {exc.message.split(': ', 1)[1]}")
+    later = datetime.combine(today + timedelta(days=14), time(18), tzinfo=LONDON)
+    involvement.schedule_meeting(
+        app,
+        ref,
+        "Working party",
+        later,
+        "Committee Room 2",
+        [_paper(folder, "agenda.txt", "Agenda...\n")],
+    )
+    say(f"  meeting with notice and papers for {later:%A %d %B %Y at %H:%M}")
+    clock.advance(days=2)
+    reviews.suspend(app, ref, "Pre-election period: no consultation events")
+    clock.advance(days=14)
+    reviews.resume(app, ref)
+    say("  consult suspended for two weeks before the elections; those days do not count")
+
+
+def _open(app: App, say: Say) -> str:
+    setup.init(app, "Exampleshire County Council (demo)", "england")
+    ref = reviews.create_review(app, "Refuse collection", "Waste", "jo.bloggs@exampleshire.gov.uk")
+    for name, email, organisation, category, role in PARTY:
+        involvement.add_member(app, ref, name, email, organisation, category, role)
+    say(
+        f"Opened {ref} 'Refuse collection' on {app.now():%A %d %B %Y} (simulated clock), with "
+        f"a working party of {len(PARTY)}."
+    )
+    return ref
+
+
+def _challenge(app: App, clock: SimulatedClock, ref: str, say: Say) -> None:
+    evidence.add_evidence(app, ref, "scope_statement", "Scope of the review", disclosure="public")
+    clock.advance(days=3)
+    say(f"\n{clock.now():%A %d %B}: the coordinator tries to advance after three days:")
+    try:
+        reviews.advance(app, ref)
+    except RefusedError as exc:
+        say(f"  refused (exit {exc.exit_code}):")
+        for unmet in exc.unmet:
+            say(f"   - {unmet.message}")
+    evidence.add_evidence(app, ref, "baseline_profile", "Baseline profile")
+    involvement.record_agreement(
+        app,
+        ref,
+        "baseline_profile",
+        ["UNISON City Branch", "Exampleshire Tenants' Federation"],
+        ["GMB Refuse Section"],
+        "GMB wants the 2019 figures included",
+    )
+    involvement.record_agreement(app, ref, "scope", ["UNISON City Branch", "GMB Refuse Section"])
+    involvement.record_agreement(
+        app, ref, "information_disclosure", ["All members"], disclosure_default="restricted"
+    )
+    change = reviews.advance(
+        app,
+        ref,
+        override_timetable=True,
+        reason="Members agreed to shorten: scope unchanged since 2025",
+    )
+    say(
+        "  with the baseline and agreements recorded (GMB's dissent included), an audited "
+        f"override: {change.from_stage} -> {change.to_stage}"
+    )
+
+
+def _walk(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) -> None:
+    while True:
+        view = reviews.show_review(app, ref)
+        if view.review.status == "closed":
+            return
+        _stage_work(app, clock, ref, view.review.stage, folder, say)
+        _wait_until_ready(app, clock, ref)
+        change = reviews.advance(app, ref)
+        say(f"{clock.now():%a %d %b %Y}: {change.from_stage} -> {change.to_stage}")
+        clock.advance(minutes=5)
+
+
+def _finish(app: App, say: Say) -> None:
+    report = sweep(app)
+    say(f"\nsweep: {report.sent} notices delivered to {app.settings.maildir} (a Maildir)")
+    verdict = verify(app)
+    point = checkpoint(app)
+    say(f"audit verify: {'intact' if verdict.intact else 'BROKEN'} ({verdict.checked} events)")
+    say(f"checkpoint to record elsewhere: {point.seq}:{point.hash}")
+
+
+def run_demo(folder: Path, actor: str, say: Say) -> str:
+    """Run the demo on a new database in ``folder``; returns the review's reference."""
+    clock = SimulatedClock(START)
+    settings = Settings(maildir=folder / "mail")
+    app = App(Database(f"sqlite:///{folder / 'bvflow.db'}"), actor, clock, settings=settings)
+    papers = folder / "papers"
+    papers.mkdir(exist_ok=True)
+    try:
+        ref = _open(app, say)
+        _challenge(app, clock, ref, say)
+        _walk(app, clock, ref, papers, say)
+        _finish(app, say)
         return ref
     except BVFlowError as exc:
         raise BVFlowError(f"the demo failed: {exc.message}") from exc
     finally:
         app.db.dispose()
-
-
-def _walk(app: App, clock: SimulatedClock, ref: str, say: Callable[[str], None]) -> None:
-    while True:
-        view = reviews.show_review(app, ref)
-        stage = view.review.stage
-        if view.review.status == "closed":
-            return
-        _record(app, ref, stage)
-        if stage == "consult":
-            clock.advance(days=2)
-            reviews.suspend(app, ref, "Pre-election period: no consultation events")
-            clock.advance(days=14)
-            reviews.resume(app, ref)
-            say("  consult suspended for two weeks before the elections; those days do not count")
-        _to_earliest(app, clock, ref)
-        change = reviews.advance(app, ref)
-        view = reviews.show_review(app, ref)
-        say(
-            f"{clock.now():%a %d %b %Y}: {change.from_stage} -> {change.to_stage} after "
-            f"{'its' if change.to_stage != 'closed' else 'the'} discussion period"
-        )
-        clock.advance(hours=1) if view.review.status == "closed" else clock.advance(minutes=5)
-
-
-def _finish(app: App, ref: str, say: Callable[[str], None]) -> None:
-    verdict = verify(app)
-    point = checkpoint(app)
-    say(f"\naudit verify: {'intact' if verdict.intact else 'BROKEN'} ({verdict.checked} events)")
-    say(f"checkpoint to record elsewhere: {point.seq}:{point.hash}")

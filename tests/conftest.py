@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -203,3 +204,50 @@ def use_smtp(db: Path, port: int, timeout: float = 2, max_attempts: int = 3) -> 
         "[mail]\ntransport = \"smtp\"\nfrom = \"Best Value Team <bestvalue@exampleshire.gov.uk>\"\n"
         f"[mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntimeout = {timeout}\n"
         f"max_attempts = {max_attempts}\n")
+
+
+# --- meeting a stage's requirements -----------------------------------------------------
+
+STAGE_EVIDENCE = {
+    "challenge": ["scope_statement", "baseline_profile"],
+    "compare": ["performance_indicators", "benchmark_figures"],
+    "consult": ["consultation_plan", "consultation_findings"],
+    "compete": ["options_appraisal"],
+    "report": ["review_report", "improvement_plan"],
+    "monitor": ["monitoring_report"],
+}
+STAGE_AGREEMENTS = {
+    "challenge": ["scope", "baseline_profile", "information_disclosure"],
+    "report": ["priorities", "performance_targets"],
+}
+
+
+def prepare(cli: Cli, ref: str, stage: str, tmp: Path) -> None:
+    """Do everything the bundled workflow asks of ``stage`` except wait for time to pass."""
+    for kind in STAGE_EVIDENCE[stage]:
+        cli.ok("evidence", "add", ref, "--kind", kind, "--title", f"{kind} for {stage}")
+    for item in STAGE_AGREEMENTS.get(stage, []):
+        cli.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON")
+    today = datetime.now(LONDON).date().isoformat()
+    if stage == "consult":
+        cli.ok("activity", "add", ref, "--method", "workshop", "--on", today,
+               "--category", "trade_union", "--category", "tenants", "--category", "users")
+        soon = datetime.now(LONDON) + timedelta(days=10)
+        cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
+               soon.strftime("%Y-%m-%d 18:00"), "--place", "Town Hall")
+    if stage in ("consult", "compete"):
+        paper = tmp / f"{stage}-proposal.txt"
+        paper.write_text(f"Proposal for {stage}\n")
+        cli.ok("proposal", "circulate", ref, "--title", f"Proposal for {stage}", "--file",
+               str(paper))
+
+
+def advance_when_ready(cli: Cli, ref: str, travel: time_machine.Coordinates) -> None:
+    """Travel a day at a time until the review may advance, then advance it."""
+    for _ in range(400):
+        data = json.loads(cli.ok("review", "show", ref, "--json").stdout)
+        if not data["unmet"]:
+            cli.ok("review", "advance", ref)
+            return
+        travel.shift(timedelta(days=1))
+    raise AssertionError(f"{ref} never became ready: {data['unmet']}")

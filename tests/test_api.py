@@ -26,10 +26,13 @@ def test_lifecycle_through_the_api(app: App, travel: time_machine.Coordinates) -
     assert bvflow.show_review(app, ref).review.coordinator == "Ann@exampleshire.gov.uk"
     with pytest.raises(RefusedError) as refused:
         bvflow.advance(app, ref)
-    assert [u.kind for u in refused.value.unmet] == ["timetable", "evidence", "evidence"]
+    assert [u.kind for u in refused.value.unmet] == [
+        "timetable", "evidence", "evidence", "agreement", "agreement", "agreement"]
     assert refused.value.exit_code == 4
     bvflow.add_evidence(app, ref, "scope_statement", "Scope")
     bvflow.add_evidence(app, ref, "baseline_profile", "Baseline")
+    for item in ("scope", "baseline_profile", "information_disclosure"):
+        bvflow.record_agreement(app, ref, item, ["UNISON"])
     change = bvflow.advance(app, ref, override_timetable=True, reason="Cabinet deadline")
     assert (change.from_stage, change.to_stage, change.overridden) == ("challenge", "compare", True)
     assert [e.action for e in bvflow.audit_log(app, review=ref)][-2:] == [
@@ -61,6 +64,8 @@ def test_editing_a_workflow_file_does_not_change_a_running_review(
     relaxed = mine.read_text().replace("min_working_days: 10\n    target_working_days: 30",
                                        "min_working_days: 0\n    target_working_days: 30")
     relaxed = relaxed.replace("      - evidence: baseline_profile\n", "", 1)
+    relaxed = relaxed.replace(
+        "      - agreement: [scope, baseline_profile, information_disclosure]\n", "", 1)
     mine.write_text(relaxed)
     initialised.ok("--workflows", str(councils), "evidence", "add", ref, "--kind",
                    "scope_statement", "--title", "Scope")

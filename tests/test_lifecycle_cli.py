@@ -9,28 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 import time_machine
-from conftest import Cli, events, snapshot
+from conftest import STAGE_EVIDENCE, Cli, advance_when_ready, events, prepare, snapshot
 
 from bvflow.domain.calendar import LONDON
 from bvflow.store.database import SCHEMA_HEAD
 
-EVIDENCE = {
-    "challenge": ["scope_statement", "baseline_profile"],
-    "compare": ["performance_indicators", "benchmark_figures"],
-    "consult": ["consultation_plan", "consultation_findings"],
-    "compete": ["options_appraisal"],
-    "report": ["review_report", "improvement_plan"],
-    "monitor": ["monitoring_report"],
-}
-
 
 def show(cli: Cli, ref: str) -> dict[str, object]:
     return json.loads(cli.ok("review", "show", ref, "--json").stdout)
-
-
-def add_evidence(cli: Cli, ref: str, stage: str) -> None:
-    for kind in EVIDENCE[stage]:
-        cli.ok("evidence", "add", ref, "--kind", kind, "--title", f"{kind} for {stage}")
 
 
 def go_to(travel: time_machine.Coordinates, day: str) -> None:
@@ -61,7 +47,8 @@ def test_show_reports_the_timetable_and_every_unmet_requirement(
     assert data["clear_working_days"] == 0
     assert data["earliest_advance"] == "2027-01-19"
     assert data["target_date"] == "2027-02-15"
-    assert [u["kind"] for u in data["unmet"]] == ["timetable", "evidence", "evidence"]  # type: ignore[union-attr, index]
+    assert [u["kind"] for u in data["unmet"]] == [  # type: ignore[union-attr, index]
+        "timetable", "evidence", "evidence", "agreement", "agreement", "agreement"]
     text = initialised.ok("review", "show", ref).stdout
     assert "Earliest advance: Tuesday 19 January 2027" in text
     assert "no scope_statement evidence" in text
@@ -86,9 +73,10 @@ def test_refusal_names_two_unmet_conditions_at_once(
 
 
 def test_override_is_recorded_with_its_reason(
-        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+        tmp_path: Path) -> None:
     ref = new_review()
-    add_evidence(initialised, ref, "challenge")
+    prepare(initialised, ref, "challenge", tmp_path)
     go_to(travel, "2027-01-07")
     result = initialised.ok("review", "advance", ref, "--override-timetable",
                             "--reason", "Members agreed to shorten", actor="jo")
@@ -113,14 +101,15 @@ def test_override_does_not_bypass_missing_evidence(
 
 
 def test_a_review_runs_from_challenge_to_closed(
-        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+        tmp_path: Path) -> None:
     ref = new_review()
     stages = []
-    for stage in EVIDENCE:
-        add_evidence(initialised, ref, stage)
+    for stage in STAGE_EVIDENCE:
+        prepare(initialised, ref, stage, tmp_path)
         earliest = show(initialised, ref)["earliest_advance"]
         go_to(travel, str(earliest))
-        initialised.ok("review", "advance", ref)
+        advance_when_ready(initialised, ref, travel)
         stages.append(stage)
     data = show(initialised, ref)
     assert (data["stage"], data["status"], data["unmet"]) == ("closed", "closed", [])
@@ -133,9 +122,10 @@ def test_a_review_runs_from_challenge_to_closed(
 
 
 def test_return_restarts_the_discussion_period(
-        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+        tmp_path: Path) -> None:
     ref = new_review()
-    add_evidence(initialised, ref, "challenge")
+    prepare(initialised, ref, "challenge", tmp_path)
     go_to(travel, "2027-01-19")
     initialised.ok("review", "advance", ref)
     go_to(travel, "2027-01-21")
@@ -154,9 +144,10 @@ def test_return_restarts_the_discussion_period(
 
 
 def test_suspension_stops_the_clock(
-        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+        tmp_path: Path) -> None:
     ref = new_review()
-    add_evidence(initialised, ref, "challenge")
+    prepare(initialised, ref, "challenge", tmp_path)
     go_to(travel, "2027-01-06")
     initialised.ok("review", "suspend", ref, "--reason", "Pre-election period")
     assert show(initialised, ref)["status"] == "suspended"

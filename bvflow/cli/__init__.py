@@ -7,7 +7,17 @@ from pathlib import Path
 import click
 
 from bvflow import __version__
-from bvflow.cli import audit, calendar, db, demo, evidence, notify, reviews, workflows
+from bvflow.cli import (
+    audit,
+    calendar,
+    db,
+    demo,
+    evidence,
+    involvement,
+    notify,
+    reviews,
+    workflows,
+)
 from bvflow.cli._base import EXIT_CODES, BVFlowGroup, State, default_actor
 
 
@@ -63,6 +73,6 @@ def main(
     )
 
 
-for module in (db, workflows, reviews, evidence, audit, calendar, notify, demo):
+for module in (db, workflows, reviews, evidence, involvement, audit, calendar, notify, demo):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bvflow.cli._base import State, database_url, pass_state
+from bvflow.cli._base import State, pass_state
 
 
 @click.command()
@@ -30,13 +30,19 @@ def demo(state: State, directory: Path | None) -> None:
       bvflow demo
     """
     from bvflow.demo import run_demo
+    from bvflow.errors import InputError
 
     folder = directory or Path(tempfile.mkdtemp(prefix="bvflow-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bvflow.db"
-    ref = run_demo(database_url(str(path)), state.actor, click.echo)
+    if path.exists():
+        raise InputError(f"{path} already exists; give the demo an empty --dir")
+    ref = run_demo(folder.resolve(), state.actor, click.echo)
     click.echo(f"\nThe demo database is {path}. Explore it:")
     for command in (
+        f"party list {ref}",
+        f"agreement list {ref}",
+        f"outbox list --review {ref}",
         f"review show {ref}",
         "review list",
         f"audit log --review {ref}",

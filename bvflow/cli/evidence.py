@@ -34,9 +34,8 @@ def evidence() -> None:
 @click.option(
     "--disclosure",
     type=click.Choice(["public", "restricted", "confidential"]),
-    default="restricted",
-    show_default=True,
-    help="Who may see it: everyone, the working party, or the council only.",
+    help="Who may see it: everyone, the working party, or the council only "
+    "[default: as agreed for the review's information, else restricted].",
 )
 @expect_version_option
 @json_option
@@ -47,7 +46,7 @@ def add(
     kind: str,
     title: str,
     file: Path | None,
-    disclosure: str,
+    disclosure: str | None,
     expected_version: int | None,
     as_json: bool,
 ) -> None:

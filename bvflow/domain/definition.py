@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from bvflow.domain.calendar import MAX_PERIOD_DAYS
+from bvflow.domain.involvement import InvolvementSettings, parse_involvement
 from bvflow.domain.reminders import ReminderPlan, parse_plan
 from bvflow.domain.requirements import (
     IDENTIFIER,
@@ -25,7 +26,16 @@ from bvflow.errors import DefinitionError, Problem
 WORKFLOW_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
 RESERVED_STAGES: Final = frozenset({"abandoned", "suspended", "initial", "state"})
 TOP_KEYS: Final = frozenset(
-    {"name", "title", "version", "description", "stages", "evidence_kinds", "reminders"}
+    {
+        "name",
+        "title",
+        "version",
+        "description",
+        "stages",
+        "evidence_kinds",
+        "reminders",
+        "involvement",
+    }
 )
 STAGE_KEYS: Final = frozenset(
     {
@@ -77,6 +87,7 @@ class Definition:
     description: str = ""
     extra_evidence_kinds: frozenset[str] = field(default_factory=frozenset)
     reminders: ReminderPlan = field(default_factory=ReminderPlan)
+    involvement: InvolvementSettings = field(default_factory=InvolvementSettings)
 
     def plan_for(self, stage: Stage) -> ReminderPlan:
         """The stage's own reminder plan, or the workflow-wide default."""
@@ -299,6 +310,29 @@ def _reachable(c: _Collector, stages: list[Stage], nodes: list[Any]) -> None:
             )
 
 
+def _involvement(
+    c: _Collector, data: Mapping[str, Any], stages: tuple[Stage, ...]
+) -> InvolvementSettings:
+    """The involvement settings, and every category a stage requires must be one of them."""
+    settings = InvolvementSettings()
+    if "involvement" in data:
+        try:
+            settings = parse_involvement(data["involvement"])
+        except ValueError as exc:
+            c.add(str(exc), data, "involvement")
+    for stage in stages:
+        for req in stage.requires:
+            wanted = req.as_data().get("involvement")
+            if isinstance(wanted, dict):
+                for category in wanted.get("categories", []):
+                    if category not in settings.categories:
+                        c.add(
+                            f"stage {stage.name}: unknown involvement category {category!r} "
+                            f"(known: {', '.join(settings.categories)})"
+                        )
+    return settings
+
+
 def _extra_kinds(c: _Collector, data: Mapping[str, Any]) -> frozenset[str]:
     kinds = data.get("evidence_kinds", [])
     if not isinstance(kinds, list) or not all(
@@ -343,6 +377,7 @@ def parse_definition(data: object, source: str = "<definition>") -> Definition:
     description = _text(c, data, "description", "workflow", "")
     extra = _extra_kinds(c, data)
     default_plan = _reminders(c, data, "workflow") or ReminderPlan()
+    involvement = _involvement(c, data, stages)
     if c.problems:
         raise DefinitionError(source, c.problems)
-    return Definition(name, title, version, stages, description, extra, default_plan)
+    return Definition(name, title, version, stages, description, extra, default_plan, involvement)

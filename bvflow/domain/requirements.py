@@ -9,7 +9,7 @@ registry. ``timetable`` is built in: every stage with ``min_working_days`` gets 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar, Protocol
@@ -31,6 +31,12 @@ class StageFacts:
     suspended: bool = False
     evidence_kinds: frozenset[str] = field(default_factory=frozenset)
     overrides: frozenset[str] = field(default_factory=frozenset)
+    # Involvement in this stage: category -> the distinct methods it was involved by.
+    involved: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    agreed: frozenset[str] = field(default_factory=frozenset)
+    # Proposals circulated in this stage: (title, clear working days of discussion so far).
+    proposals: tuple[tuple[str, int], ...] = ()
+    meetings_held: int = 0
 
 
 class Requirement(Protocol):
@@ -150,3 +156,174 @@ def _parse_evidence(value: object) -> Requirement:
 @requirement_kind("timetable")
 def _parse_timetable(value: object) -> Requirement:
     raise ValueError("the timetable requirement is set by the stage's min_working_days")
+
+
+def _names(value: object, what: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if (
+        not isinstance(items, list)
+        or not items
+        or not all(isinstance(i, str) and IDENTIFIER.match(i) for i in items)
+    ):
+        raise ValueError(f"{what} must be a lower-case identifier or a list of them")
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class InvolvementRequirement:
+    """Each category has been involved in this stage by at least ``methods`` distinct methods."""
+
+    categories: tuple[str, ...]
+    methods: int = 1
+    kind: ClassVar[str] = "involvement"
+
+    def describe(self) -> str:
+        by = f" by {self.methods} methods each" if self.methods > 1 else ""
+        return f"involvement: {', '.join(self.categories)}{by}"
+
+    def as_data(self) -> dict[str, object]:
+        return {"involvement": {"categories": list(self.categories), "methods": self.methods}}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        found = []
+        for category in self.categories:
+            used = len(facts.involved.get(category, frozenset()))
+            if used < self.methods:
+                found.append(
+                    Unmet(
+                        "involvement",
+                        f"{category} involved by {used} of {self.methods} method"
+                        f"{'s' if self.methods != 1 else ''} in stage {facts.stage}",
+                        f"bvflow activity add {facts.review} --method ... --on DATE "
+                        f"--category {category}",
+                    )
+                )
+        return found
+
+
+@requirement_kind("involvement")
+def _parse_involvement(value: object) -> Requirement:
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - {"categories", "methods"})
+        if unknown:
+            raise ValueError(f"involvement: unknown key {unknown[0]!r}")
+        methods = value.get("methods", 1)
+        if isinstance(methods, bool) or not isinstance(methods, int) or not 1 <= methods <= 11:
+            raise ValueError("involvement.methods must be a whole number from 1 to 11")
+        return InvolvementRequirement(
+            _names(value.get("categories"), "involvement.categories"), methods
+        )
+    return InvolvementRequirement(_names(value, "involvement"))
+
+
+@dataclass(frozen=True)
+class AgreementRequirement:
+    """These items have been recorded as agreed in this stage."""
+
+    items: tuple[str, ...]
+    kind: ClassVar[str] = "agreement"
+
+    def describe(self) -> str:
+        return f"agreement: {', '.join(self.items)}"
+
+    def as_data(self) -> dict[str, object]:
+        return {"agreement": list(self.items)}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        return [
+            Unmet(
+                "agreement",
+                f"no agreement on {item} has been recorded in stage {facts.stage}",
+                f"bvflow agreement record {facts.review} --item {item} --agreed-by ORG",
+            )
+            for item in self.items
+            if item not in facts.agreed
+        ]
+
+
+@requirement_kind("agreement")
+def _parse_agreement(value: object) -> Requirement:
+    from bvflow.domain.involvement import AGREEMENT_ITEMS
+
+    items = _names(value, "agreement")
+    unknown = [i for i in items if i not in AGREEMENT_ITEMS]
+    if unknown:
+        raise ValueError(
+            f"unknown agreement item {unknown[0]!r} (known: {', '.join(AGREEMENT_ITEMS)})"
+        )
+    return AgreementRequirement(items)
+
+
+@dataclass(frozen=True)
+class ProposalRequirement:
+    """A proposal was circulated in this stage and each has had its discussion period."""
+
+    days: int
+    kind: ClassVar[str] = "proposal"
+
+    def describe(self) -> str:
+        return f"proposal: circulated, then {self.days} clear working days of discussion"
+
+    def as_data(self) -> dict[str, object]:
+        return {"proposal": self.days}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        if not facts.proposals:
+            return [
+                Unmet(
+                    "proposal",
+                    f"no proposal has been circulated in stage {facts.stage}",
+                    f"bvflow proposal circulate {facts.review} --title ... --file PATH",
+                )
+            ]
+        return [
+            Unmet(
+                "proposal",
+                f"proposal '{title}' has had {ran} of {self.days} clear working days of discussion",
+                "wait for its discussion period to run (suspended days do not count)",
+            )
+            for title, ran in facts.proposals
+            if ran < self.days
+        ]
+
+
+@requirement_kind("proposal")
+def _parse_proposal(value: object) -> Requirement:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 250:
+        raise ValueError("proposal must be the discussion period in clear working days (0-250)")
+    return ProposalRequirement(value)
+
+
+@dataclass(frozen=True)
+class MeetingRequirement:
+    """A meeting of the working party was held in this stage, with lawful notice."""
+
+    count: int = 1
+    kind: ClassVar[str] = "meeting"
+
+    def describe(self) -> str:
+        return f"meeting: {self.count} held with lawful notice"
+
+    def as_data(self) -> dict[str, object]:
+        return {"meeting": self.count}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        if facts.meetings_held >= self.count:
+            return []
+        return [
+            Unmet(
+                "meeting",
+                f"{facts.meetings_held} of {self.count} meeting"
+                f"{'s' if self.count != 1 else ''} held in stage {facts.stage}",
+                f"bvflow meeting schedule {facts.review} --title ... --at DATETIME --place ...",
+            )
+        ]
+
+
+@requirement_kind("meeting")
+def _parse_meeting(value: object) -> Requirement:
+    if value is True:
+        return MeetingRequirement()
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        raise ValueError("meeting must be true or the number of meetings (1-50)")
+    return MeetingRequirement(value)

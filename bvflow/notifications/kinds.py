@@ -26,4 +26,8 @@ KINDS: Final = (
     "reminder_due_today",
     "reminder_overdue",
     "reminder_period_ends",
+    "meeting_notice",
+    "meeting_updated",
+    "meeting_cancelled",
+    "proposal_circulated",
 )

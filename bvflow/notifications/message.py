@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -18,7 +20,14 @@ def sender_domain(sender: str) -> str:
 
 
 def build_email(
-    sender: str, recipient: str, name: str, rendered: Rendered, outbox_id: int, now: datetime
+    sender: str,
+    recipient: str,
+    name: str,
+    rendered: Rendered,
+    outbox_id: int,
+    now: datetime,
+    files: Sequence[tuple[str, bytes]] = (),
+    invite: tuple[str, str] | None = None,
 ) -> EmailMessage:
     """An RFC 5322 message whose Message-ID is stable per outbox row (retries are recognisable)."""
     if any(ch in sender + recipient + name for ch in "\r\n"):
@@ -33,4 +42,17 @@ def build_email(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    if invite is not None:
+        method, text = invite
+        message.add_attachment(
+            text.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
+    for name, content in files:
+        kind, _ = mimetypes.guess_type(name)
+        maintype, subtype = (kind or "application/octet-stream").split("/", 1)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
     return message

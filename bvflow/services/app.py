@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bvflow.clock import SYSTEM_CLOCK, Clock
 from bvflow.domain.calendar import WorkingCalendar
@@ -98,6 +100,40 @@ def unmet_to_leave(
         suspended=when.suspended,
         evidence_kinds=repo.evidence_kinds_in_stage(session, review.id, review.stage),
         overrides=overrides,
+        **involvement_facts(session, loaded, clock_now),
     )
     stage = loaded.definition.stage(review.stage)
     return when, [u for req in stage.guards for u in req.unmet(facts)]
+
+
+def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
+    """Who was involved by which methods, what was agreed, proposals and meetings, this stage."""
+    review = loaded.review
+    assert review.id is not None
+    involved: dict[str, set[str]] = {}
+    for activity in repo.activities_for(session, review.id, review.stage):
+        for category in json.loads(activity.categories):
+            involved.setdefault(category, set()).add(activity.method)
+    proposals = []
+    for proposal in repo.proposals_for(session, review.id, review.stage):
+        paused = repo.suspensions_since(session, review.id, proposal.circulated_at)
+        ran = stage_timing(
+            loaded.calendar,
+            proposal.circulated_at,
+            now,
+            0,
+            None,
+            [(s.started_at, s.ended_at) for s in paused],
+        ).clear_days
+        proposals.append((proposal.title, ran))
+    held = [
+        m
+        for m in repo.meetings_for(session, review.id, review.stage)
+        if m.status == "scheduled" and m.starts_at <= now
+    ]
+    return {
+        "involved": {k: frozenset(v) for k, v in involved.items()},
+        "agreed": frozenset(a.item for a in repo.agreements_for(session, review.id, review.stage)),
+        "proposals": tuple(proposals),
+        "meetings_held": len(held),
+    }

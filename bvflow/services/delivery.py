@@ -17,11 +17,12 @@ from typing import Any, Final
 
 from bvflow.domain.audit import NewEvent
 from bvflow.errors import BVFlowError
+from bvflow.notifications.invite import invitation
 from bvflow.notifications.message import build_email
 from bvflow.notifications.render import Rendered, render
 from bvflow.notifications.transports import DeliveryError, Outgoing, Transport, open_transport
 from bvflow.services.app import App, Loaded, calendar_for, timing_from
-from bvflow.services.notices import reminder_rows
+from bvflow.services.notices import recipients, reminder_rows
 from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage
 from bvflow.workflow_files import definition_from_source
@@ -50,6 +51,7 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
     definitions = repo.definitions_by_digest(session)
     suspensions = repo.suspensions_by_review(session)
     watchers = repo.watchers_by_review(session)
+    party = repo.party_by_review(session)
     entries = repo.open_stage_entries(session)
     rows: list[OutboxMessage] = []
     for review in repo.reviews_by_status(session, "active"):
@@ -63,7 +65,12 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
         ]
         timing = timing_from(loaded, now, relevant)
         rows += reminder_rows(
-            loaded, authority, timing, entries.get(review.id, 0), watchers.get(review.id, []), now
+            loaded,
+            authority,
+            timing,
+            entries.get(review.id, 0),
+            recipients(review, watchers.get(review.id, []), party=party.get(review.id, [])),
+            now,
         )
     return rows
 
@@ -91,10 +98,38 @@ def _render(app: App, row: OutboxMessage) -> Rendered:
     return render(row.kind, json.loads(row.context), app.settings.templates_dir)
 
 
+def _invite(context: dict[str, Any], row: OutboxMessage) -> tuple[str, str]:
+    """The meeting's iCalendar invitation (or cancellation) addressed to this recipient."""
+    meeting = context["meeting"]
+    method = "CANCEL" if meeting["status"] == "cancelled" else "REQUEST"
+    text = invitation(
+        uid=meeting["uid"],
+        sequence=meeting["sequence"],
+        method=method,
+        title=meeting["title"],
+        place=meeting["place"],
+        starts_at=datetime.fromisoformat(meeting["starts_at"]),
+        minutes=meeting["minutes"],
+        organiser=context["review"]["coordinator"],
+        attendee=row.recipient,
+        description=f"{context['review']['ref']} {context['review']['title']}",
+        stamp=row.created_at,
+    )
+    return method, text
+
+
 def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -> Outgoing:
     assert row.id is not None
+    context = json.loads(row.context)
+    files: list[tuple[str, bytes]] = []
+    if context.get("attachments"):
+        with app.db.read() as session:
+            for paper in repo.evidence_by_ids(session, context["attachments"]):
+                if paper.content is not None:
+                    files.append((paper.file_name or f"paper-{paper.id}", paper.content))
+    invite = _invite(context, row) if context.get("meeting") else None
     message = build_email(
-        app.settings.sender, row.recipient, row.recipient_name, rendered, row.id, now
+        app.settings.sender, row.recipient, row.recipient_name, rendered, row.id, now, files, invite
     )
     return Outgoing(
         row.id,

@@ -53,7 +53,7 @@ def _view(ref: str, row: Evidence) -> EvidenceView:
     )
 
 
-def _read_file(path: Path | None) -> tuple[str | None, bytes | None]:
+def read_file(path: Path | None) -> tuple[str | None, bytes | None]:
     if path is None:
         return None, None
     try:
@@ -70,17 +70,25 @@ def add_evidence(
     kind: str,
     title: str,
     file: Path | None = None,
-    disclosure: str = "restricted",
+    disclosure: str | None = None,
     expected_version: int | None = None,
 ) -> EvidenceView:
-    """Record evidence in the review's current stage; the review's version moves on."""
+    """Record evidence in the review's current stage; the review's version moves on.
+
+    Without ``disclosure``, the default agreed for the review's information applies
+    (``restricted`` until an information-disclosure agreement says otherwise).
+    """
     title = inputs.text(title, "the title", max_length=300)
-    if disclosure not in DISCLOSURES:
+    if disclosure is not None and disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}, not {disclosure!r}")
-    name, content = _read_file(file)
+    name, content = read_file(file)
     now = app.now()
     with app.db.read() as session:
         loaded = load(session, ref)
+        if disclosure is None:
+            from bvflow.services.involvement import default_disclosure
+
+            disclosure = default_disclosure(session, int(loaded.review.id or 0))
     review, definition = loaded.review, loaded.definition
     if kind not in definition.evidence_kinds:
         known = ", ".join(sorted(definition.evidence_kinds))

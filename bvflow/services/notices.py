@@ -15,27 +15,33 @@ from typing import Any
 
 from bvflow.domain.audit import SealedEvent
 from bvflow.domain.definition import Definition
+from bvflow.domain.involvement import audience
 from bvflow.domain.reminders import Due, due_reminders
 from bvflow.domain.timetable import StageTiming
 from bvflow.notifications.kinds import CLOSED_NOTICE, NOTICE_FOR_ACTION, REMINDER_PREFIX
 from bvflow.services.app import Loaded
 from bvflow.store import Session, repo
-from bvflow.store.models import OutboxMessage, Review, Watcher
+from bvflow.store.models import OutboxMessage, PartyMember, Review, Watcher
 
 
 @dataclass(frozen=True)
 class Recipient:
     email: str
     name: str = ""
+    role: str | None = None  # coordinator, a working-party role, or None for outsiders
 
 
 def recipients(
-    review: Review, watchers: list[Watcher], coordinator_only: bool = False
+    review: Review,
+    watchers: list[Watcher],
+    coordinator_only: bool = False,
+    party: list[PartyMember] | None = None,
 ) -> list[Recipient]:
-    """The coordinator, then each watcher (once each, case-insensitively)."""
-    found = [Recipient(review.coordinator, "Review coordinator")]
+    """The coordinator, the working party, then watchers (once each, case-insensitively)."""
+    found = [Recipient(review.coordinator, "Review coordinator", "coordinator")]
     if not coordinator_only:
-        found += [Recipient(w.email, w.name) for w in watchers]
+        found += [Recipient(m.email, m.name, m.role) for m in party or []]
+        found += [Recipient(w.email, w.name, None) for w in watchers]
     seen: set[str] = set()
     unique = []
     for person in found:
@@ -43,6 +49,16 @@ def recipients(
             seen.add(person.email.lower())
             unique.append(person)
     return unique
+
+
+def everyone(session: Session, review: Review) -> list[Recipient]:
+    """Every recipient of a review's notices."""
+    assert review.id is not None
+    return recipients(
+        review,
+        list(repo.watchers_for(session, review.id)),
+        party=list(repo.party_for(session, review.id)),
+    )
 
 
 def _iso(day: date | None) -> str | None:
@@ -81,14 +97,30 @@ def context_for(
     }
 
 
-def _rows(
+def _for(
+    person: Recipient, context: dict[str, Any], papers: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The context one recipient may see: papers beyond their disclosure level are left out."""
+    allowed = audience(person.role)
+    visible = [p for p in papers if p["disclosure"] in allowed]
+    return {
+        **context,
+        "papers": visible,
+        "attachments": [p["id"] for p in visible],
+        "recipient": {"email": person.email, "name": person.name, "role": person.role},
+    }
+
+
+def outbox_rows(
     review: Review,
     kind: str,
     key: str,
     people: list[Recipient],
     context: dict[str, Any],
     now: datetime,
+    papers: list[dict[str, Any]] | None = None,
 ) -> list[OutboxMessage]:
+    """One outbox row per recipient, each keyed by ``key`` and the address."""
     return [
         OutboxMessage(
             dedupe_key=f"{key}:{person.email.lower()}",
@@ -97,13 +129,7 @@ def _rows(
             recipient=person.email,
             recipient_name=person.name,
             context=json.dumps(
-                {
-                    **context,
-                    "kind": kind,
-                    "recipient": {"email": person.email, "name": person.name},
-                },
-                sort_keys=True,
-                default=str,
+                {**_for(person, context, papers or []), "kind": kind}, sort_keys=True, default=str
             ),
             next_attempt_at=now,
             created_at=now,
@@ -141,9 +167,9 @@ def queue_for_event(
         at=event.at.isoformat(),
         event_seq=event.seq,
     )
-    people = recipients(review, list(repo.watchers_for(session, review.id)))
     return repo.queue_messages(
-        session, _rows(review, kind, f"event:{event.seq}", people, context, now)
+        session,
+        outbox_rows(review, kind, f"event:{event.seq}", everyone(session, review), context, now),
     )
 
 
@@ -152,7 +178,7 @@ def reminder_rows(
     authority: str,
     timing: StageTiming,
     entry_id: int,
-    watchers: list[Watcher],
+    people: list[Recipient],
     now: datetime,
 ) -> list[OutboxMessage]:
     """Outbox rows for every reminder due today for one review (not yet de-duplicated)."""
@@ -162,7 +188,7 @@ def reminder_rows(
     plan = definition.plan_for(definition.stage(review.stage))
     rows: list[OutboxMessage] = []
     for due in due_reminders(plan, timing, loaded.calendar):
-        rows += _reminder(loaded, authority, timing, entry_id, watchers, due, now)
+        rows += _reminder(loaded, authority, timing, entry_id, people, due, now)
     return rows
 
 
@@ -171,7 +197,7 @@ def _reminder(
     authority: str,
     timing: StageTiming,
     entry_id: int,
-    watchers: list[Watcher],
+    people: list[Recipient],
     due: Due,
     now: datetime,
 ) -> list[OutboxMessage]:
@@ -187,5 +213,6 @@ def _reminder(
         min_days=timing.min_days,
     )
     key = f"reminder:{review.id}:{entry_id}:{due.kind}:{due.due_on.isoformat()}"
-    people = recipients(review, watchers, due.coordinator_only)
-    return _rows(review, REMINDER_PREFIX + due.kind, key, people, context, now)
+    if due.coordinator_only:
+        people = [p for p in people if p.role == "coordinator"]
+    return outbox_rows(review, REMINDER_PREFIX + due.kind, key, people, context, now)

@@ -80,8 +80,10 @@ def add_closure(app: App, day: date, reason: str) -> Closure:
     now = app.now()
     closure = Closure(day=day, reason=reason, added_by=app.actor, added_at=now)
     if day < local_date(now):
-        raise InputError(f"{day.isoformat()} is in the past: closing it now would change "
-                         "periods that have already run")
+        raise InputError(
+            f"{day.isoformat()} is in the past: closing it now would change "
+            "periods that have already run"
+        )
     with app.db.write() as session:
         calendar = calendar_for(session)
         if not calendar.is_working_day(day):

@@ -189,3 +189,89 @@ class OutboxMessage(SQLModel, table=True):
     body_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_instant())
     sent_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+
+
+class PartyMember(SQLModel, table=True):
+    """A member of a review's working party; removal is recorded, not deleted."""
+
+    __tablename__ = "party_members"
+    __table_args__ = (UniqueConstraint("review_id", "email"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    name: str
+    email: str
+    organisation: str
+    category: str
+    role: str
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+    removed_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    removed_reason: str | None = None
+
+
+class Activity(SQLModel, table=True):
+    """An involvement activity: a method, a date, the categories and organisations involved."""
+
+    __tablename__ = "activities"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    stage: str
+    method: str
+    held_on: date
+    categories: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    organisations: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    summary: str = ""
+    outcome: str = ""
+    recorded_by: str
+    recorded_at: datetime = Field(sa_column=_instant())
+
+
+class Meeting(SQLModel, table=True):
+    """A working-party meeting; ``uid`` and ``sequence`` are its iCalendar identity."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("uid"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    stage: str
+    uid: str
+    sequence: int = 0
+    title: str
+    place: str
+    starts_at: datetime = Field(sa_column=_instant())
+    minutes: int = 120
+    status: str = "scheduled"  # scheduled | cancelled
+    papers: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # evidence ids
+    notice_days: int
+    override_reason: str | None = None
+    notice_sent_at: datetime = Field(sa_column=_instant())
+    created_by: str
+
+
+class Proposal(SQLModel, table=True):
+    """A proposal circulated to the working party; its paper is an evidence row."""
+
+    __tablename__ = "proposals"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    stage: str
+    title: str
+    evidence_id: int = Field(foreign_key="evidence.id")
+    circulated_by: str
+    circulated_at: datetime = Field(sa_column=_instant())
+
+
+class Agreement(SQLModel, table=True):
+    """An item agreed in a stage, with who agreed and who dissented (never hidden)."""
+
+    __tablename__ = "agreements"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    stage: str
+    item: str
+    agreed_by: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    dissent: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of {org, note}
+    note: str = ""
+    disclosure_default: str | None = None
+    recorded_by: str
+    recorded_at: datetime = Field(sa_column=_instant())

@@ -1,0 +1,467 @@
+"""``bvflow party|activity|meeting|proposal|agreement``: involving the working party."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from bvflow.cli._base import DATE, State, emit_json, emit_table, json_option, london, pass_state
+
+DISCLOSURE = click.Choice(["public", "restricted", "confidential"])
+
+
+@click.group()
+def party() -> None:
+    """The review's working party: representatives who receive its notices and papers."""
+
+
+@party.command(name="add")
+@click.argument("ref")
+@click.option("--name", required=True, help="The member's name.")
+@click.option("--email", required=True, help="Where notices and papers go.")
+@click.option("--organisation", required=True, help="e.g. UNISON City Branch.")
+@click.option("--category", required=True, help="e.g. trade_union, tenants, users.")
+@click.option(
+    "--role",
+    default="member",
+    show_default=True,
+    help="chair, member, coordinator, observer, elected_member or officer.",
+)
+@json_option
+@pass_state
+def party_add(
+    state: State,
+    ref: str,
+    name: str,
+    email: str,
+    organisation: str,
+    category: str,
+    role: str,
+    as_json: bool,
+) -> None:
+    """Add a member to the working party.
+
+    \b
+    Example:
+      bvflow party add BV-2027-001 --name "Sam Patel" --email sam@unison.example --organisation "UNISON City Branch" --category trade_union
+    """
+    from bvflow.services.involvement import add_member
+
+    member = add_member(state.app(), ref, name, email, organisation, category, role)
+    if as_json:
+        emit_json(member.as_dict())
+    else:
+        click.echo(f"{member.name} ({member.organisation}) joined the working party as {role}")
+
+
+@party.command(name="list")
+@click.argument("ref")
+@json_option
+@pass_state
+def party_list(state: State, ref: str, as_json: bool) -> None:
+    """List the working party.
+
+    \b
+    Example:
+      bvflow party list BV-2027-001
+    """
+    from bvflow.services.involvement import members
+
+    found = members(state.app(), ref)
+    if as_json:
+        emit_json([m.as_dict() for m in found])
+        return
+    emit_table(
+        [(m.name, m.email, m.organisation, m.category, m.role) for m in found],
+        ("NAME", "EMAIL", "ORGANISATION", "CATEGORY", "ROLE"),
+    )
+
+
+@party.command(name="remove")
+@click.argument("ref")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why they leave the working party.")
+@pass_state
+def party_remove(state: State, ref: str, email: str, reason: str) -> None:
+    """Remove a member (recorded with the reason).
+
+    \b
+    Example:
+      bvflow party remove BV-2027-001 sam@unison.example --reason "Left the branch"
+    """
+    from bvflow.services.involvement import remove_member
+
+    remove_member(state.app(), ref, email, reason)
+    click.echo(f"{email} removed from the working party")
+
+
+@click.group()
+def activity() -> None:
+    """Involvement activities: workshops, user panels, surveys, public meetings..."""
+
+
+@activity.command(name="add")
+@click.argument("ref")
+@click.option("--method", required=True, help="e.g. workshop, user_panel, survey, focus_group.")
+@click.option("--on", "held_on", type=DATE, required=True, help="When it was held (YYYY-MM-DD).")
+@click.option("--category", "categories", multiple=True, help="A category involved (repeat).")
+@click.option(
+    "--organisation", "organisations", multiple=True, help="An organisation involved (repeat)."
+)
+@click.option("--summary", default="", help="What was discussed.")
+@click.option("--outcome", default="", help="What came of it.")
+@json_option
+@pass_state
+def activity_add(
+    state: State,
+    ref: str,
+    method: str,
+    held_on: date,
+    categories: tuple[str, ...],
+    organisations: tuple[str, ...],
+    summary: str,
+    outcome: str,
+    as_json: bool,
+) -> None:
+    """Record an activity in the review's current stage.
+
+    \b
+    Example:
+      bvflow activity add BV-2027-001 --method workshop --on 2027-02-03 --category trade_union --category tenants --summary "Collection rounds"
+    """
+    from bvflow.services.involvement import add_activity
+
+    found = add_activity(
+        state.app(), ref, method, held_on, categories, organisations, summary, outcome
+    )
+    if as_json:
+        emit_json(found.as_dict())
+    else:
+        click.echo(
+            f"Activity {found.id} ({found.method}, {found.held_on}) recorded in stage {found.stage}"
+        )
+
+
+@activity.command(name="list")
+@click.argument("ref")
+@json_option
+@pass_state
+def activity_list(state: State, ref: str, as_json: bool) -> None:
+    """List a review's activities.
+
+    \b
+    Example:
+      bvflow activity list BV-2027-001
+    """
+    from bvflow.services.involvement import activities
+
+    found = activities(state.app(), ref)
+    if as_json:
+        emit_json([a.as_dict() for a in found])
+        return
+    emit_table(
+        [
+            (str(a.id), a.held_on, a.stage, a.method, ", ".join(a.categories), a.summary)
+            for a in found
+        ],
+        ("ID", "HELD ON", "STAGE", "METHOD", "CATEGORIES", "SUMMARY"),
+    )
+
+
+class LondonDateTime(click.ParamType):  # type: ignore[type-arg]
+    """YYYY-MM-DD HH:MM, Europe/London unless an offset is given."""
+
+    name = "datetime"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date and time; write it as YYYY-MM-DD HH:MM", param, ctx)
+
+
+WHEN = LondonDateTime()
+
+
+@click.group()
+def meeting() -> None:
+    """Working-party meetings, with notice, papers and calendar invitations."""
+
+
+@meeting.command(name="schedule")
+@click.argument("ref")
+@click.option("--title", required=True)
+@click.option("--at", "at", type=WHEN, required=True, help="YYYY-MM-DD HH:MM (London time).")
+@click.option("--place", required=True)
+@click.option(
+    "--papers",
+    "papers",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=False),
+    help="A paper to send with the notice (repeat).",
+)
+@click.option("--papers-disclosure", type=DISCLOSURE, default="restricted", show_default=True)
+@click.option("--minutes", type=click.IntRange(5, 24 * 60), default=120, show_default=True)
+@click.option("--reason", help="Why notice is shorter than the rules require (an override).")
+@json_option
+@pass_state
+def meeting_schedule(
+    state: State,
+    ref: str,
+    title: str,
+    at: datetime,
+    place: str,
+    papers: tuple[Path, ...],
+    papers_disclosure: str,
+    minutes: int,
+    reason: str | None,
+    as_json: bool,
+) -> None:
+    """Schedule a meeting; refused inside the notice period unless overridden with --reason.
+
+    \b
+    Example:
+      bvflow meeting schedule BV-2027-001 --title "Working party" --at "2027-02-10 18:00" --place "Committee Room 2" --papers options.pdf
+    """
+    from bvflow.services.involvement import schedule_meeting
+
+    found = schedule_meeting(
+        state.app(), ref, title, at, place, papers, papers_disclosure, minutes, reason
+    )
+    if as_json:
+        emit_json(found.as_dict())
+    else:
+        click.echo(
+            f"Meeting {found.id} scheduled for "
+            f"{london(datetime.fromisoformat(found.starts_at))}; notices queued"
+        )
+
+
+@meeting.command(name="reschedule")
+@click.argument("ref")
+@click.argument("meeting_id", type=click.IntRange(min=1))
+@click.option("--at", "at", type=WHEN, help="The new date and time (London).")
+@click.option("--place", help="The new place.")
+@click.option("--reason", help="Why notice is shorter than the rules require (an override).")
+@pass_state
+def meeting_reschedule(
+    state: State,
+    ref: str,
+    meeting_id: int,
+    at: datetime | None,
+    place: str | None,
+    reason: str | None,
+) -> None:
+    """Move a meeting; members' calendars are updated (same UID, higher SEQUENCE).
+
+    \b
+    Example:
+      bvflow meeting reschedule BV-2027-001 1 --at "2027-02-17 18:00"
+    """
+    from bvflow.services.involvement import reschedule_meeting
+
+    found = reschedule_meeting(state.app(), ref, meeting_id, at, place, reason)
+    click.echo(
+        f"Meeting {found.id} moved to {london(datetime.fromisoformat(found.starts_at))}, "
+        f"{found.place}; updates queued"
+    )
+
+
+@meeting.command(name="cancel")
+@click.argument("ref")
+@click.argument("meeting_id", type=click.IntRange(min=1))
+@click.option("--reason", required=True)
+@pass_state
+def meeting_cancel(state: State, ref: str, meeting_id: int, reason: str) -> None:
+    """Cancel a meeting; members' calendars receive a cancellation.
+
+    \b
+    Example:
+      bvflow meeting cancel BV-2027-001 1 --reason "Snow"
+    """
+    from bvflow.services.involvement import cancel_meeting
+
+    cancel_meeting(state.app(), ref, meeting_id, reason)
+    click.echo(f"Meeting {meeting_id} cancelled; cancellations queued")
+
+
+@meeting.command(name="list")
+@click.argument("ref")
+@json_option
+@pass_state
+def meeting_list(state: State, ref: str, as_json: bool) -> None:
+    """List a review's meetings.
+
+    \b
+    Example:
+      bvflow meeting list BV-2027-001
+    """
+    from bvflow.services.involvement import meetings
+
+    found = meetings(state.app(), ref)
+    if as_json:
+        emit_json([m.as_dict() for m in found])
+        return
+    emit_table(
+        [
+            (
+                str(m.id),
+                london(datetime.fromisoformat(m.starts_at)),
+                m.status,
+                m.stage,
+                m.title,
+                m.place,
+                "override" if m.override_reason else "",
+            )
+            for m in found
+        ],
+        ("ID", "WHEN", "STATUS", "STAGE", "TITLE", "PLACE", "NOTICE"),
+    )
+
+
+@click.group()
+def proposal() -> None:
+    """Proposals circulated to the working party for discussion."""
+
+
+@proposal.command(name="circulate")
+@click.argument("ref")
+@click.option("--title", required=True)
+@click.option("--file", "file", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--disclosure",
+    type=DISCLOSURE,
+    help="[default: as agreed for the review's information, else restricted]",
+)
+@json_option
+@pass_state
+def proposal_circulate(
+    state: State, ref: str, title: str, file: Path, disclosure: str | None, as_json: bool
+) -> None:
+    """Send a proposal to the working party; its discussion period starts now.
+
+    \b
+    Example:
+      bvflow proposal circulate BV-2027-001 --title "Options for rounds" --file options.pdf
+    """
+    from bvflow.services.involvement import circulate_proposal
+
+    found = circulate_proposal(state.app(), ref, title, file, disclosure)
+    if as_json:
+        emit_json(found.as_dict())
+    else:
+        click.echo(f"Proposal {found.id} circulated ({found.disclosure}); notices queued")
+
+
+@proposal.command(name="list")
+@click.argument("ref")
+@json_option
+@pass_state
+def proposal_list(state: State, ref: str, as_json: bool) -> None:
+    """List a review's proposals.
+
+    \b
+    Example:
+      bvflow proposal list BV-2027-001
+    """
+    from bvflow.services.involvement import proposals
+
+    found = proposals(state.app(), ref)
+    if as_json:
+        emit_json([p.as_dict() for p in found])
+        return
+    emit_table(
+        [(str(p.id), p.stage, p.disclosure, p.circulated_at[:10], p.title) for p in found],
+        ("ID", "STAGE", "DISCLOSURE", "CIRCULATED", "TITLE"),
+    )
+
+
+@click.group()
+def agreement() -> None:
+    """Agreements: baseline profile, information disclosure, priorities, targets..."""
+
+
+@agreement.command(name="record")
+@click.argument("ref")
+@click.option(
+    "--item",
+    required=True,
+    help="baseline_profile, information_disclosure, "
+    "priorities, performance_targets, scope, timetable.",
+)
+@click.option("--agreed-by", "agreed_by", multiple=True, help="An organisation agreeing (repeat).")
+@click.option("--dissent", multiple=True, help="An organisation dissenting (repeat).")
+@click.option("--note", default="", help="The dissent, or anything else to record.")
+@click.option(
+    "--disclosure-default",
+    type=DISCLOSURE,
+    help="With information_disclosure: the default for the review's papers.",
+)
+@json_option
+@pass_state
+def agreement_record(
+    state: State,
+    ref: str,
+    item: str,
+    agreed_by: tuple[str, ...],
+    dissent: tuple[str, ...],
+    note: str,
+    disclosure_default: str | None,
+    as_json: bool,
+) -> None:
+    """Record an item as agreed, with who agreed and who dissented.
+
+    \b
+    Example:
+      bvflow agreement record BV-2027-001 --item baseline_profile --agreed-by UNISON --agreed-by "Tenants' Federation" --dissent GMB --note "GMB wants 2019 figures"
+    """
+    from bvflow.services.involvement import record_agreement
+
+    found = record_agreement(state.app(), ref, item, agreed_by, dissent, note, disclosure_default)
+    if as_json:
+        emit_json(found.as_dict())
+    else:
+        dissent_text = f"; dissent: {', '.join(found.dissent)}" if found.dissent else ""
+        click.echo(f"Agreement on {found.item} recorded in stage {found.stage}{dissent_text}")
+
+
+@agreement.command(name="list")
+@click.argument("ref")
+@json_option
+@pass_state
+def agreement_list(state: State, ref: str, as_json: bool) -> None:
+    """List a review's agreements, dissent included.
+
+    \b
+    Example:
+      bvflow agreement list BV-2027-001
+    """
+    from bvflow.services.involvement import agreements
+
+    found = agreements(state.app(), ref)
+    if as_json:
+        emit_json([a.as_dict() for a in found])
+        return
+    emit_table(
+        [
+            (
+                str(a.id),
+                a.stage,
+                a.item,
+                ", ".join(a.agreed_by),
+                ", ".join(a.dissent) or "-",
+                a.note,
+            )
+            for a in found
+        ],
+        ("ID", "STAGE", "ITEM", "AGREED BY", "DISSENT", "NOTE"),
+    )
+
+
+COMMANDS = [party, activity, meeting, proposal, agreement]

@@ -1,0 +1,132 @@
+"""Involvement: who takes part, by which methods, what they agree, and lawful notice.
+
+The lists come from the source document "Involvement in Best Value": its methods of
+involvement, who will be involved, and the agreements it names (baseline profile,
+information disclosure, priorities and performance targets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Final
+
+from bvflow.domain.calendar import NATIONS, WorkingCalendar
+
+CATEGORIES: Final[dict[str, str]] = {
+    "action_groups": "Action groups",
+    "tenants": "Tenants' and community organisations",
+    "patients_carers": "Patient and carer groups",
+    "women": "Women's organisations",
+    "pensioners": "Pensioner groups",
+    "bme": "Black and ethnic minority organisations",
+    "trade_union": "Trade unions",
+    "citywide": "Citywide organisations and campaigns",
+    "youth": "Youth clubs and school/college clubs",
+    "voluntary": "Voluntary organisations",
+    "religious": "Religious organisations",
+    "business": "Local business and organisations",
+    "public_bodies": "Other public authorities and quasi-public bodies",
+    "users": "Individual users",
+    "elected_members": "Elected members",
+    "staff": "Staff",
+}
+METHODS: Final[dict[str, str]] = {
+    "group_discussion": "Group discussion with user, community, branch and other committees",
+    "workshop": "Workshop on a specific issue",
+    "public_meeting": "Public meeting or forum",
+    "small_group_meeting": "Small group meeting in an area or on an issue",
+    "working_party": "Coordinating committee or working party",
+    "workplace_improvement": "Workplace continuous improvement project",
+    "area_committee": "Area committee, advisory panel or neighbourhood forum",
+    "user_panel": "Consultative user panel",
+    "citizens_jury": "Citizens' jury",
+    "focus_group": "Focus group",
+    "survey": "User research and survey",
+}
+ROLES: Final = ("chair", "member", "coordinator", "observer", "elected_member", "officer")
+AGREEMENT_ITEMS: Final[dict[str, str]] = {
+    "baseline_profile": "Baseline profile",
+    "information_disclosure": "Which information will and will not be disclosed",
+    "priorities": "Priorities",
+    "performance_targets": "Performance targets",
+    "scope": "Scope",
+    "timetable": "Timetable",
+}
+DISCLOSURES: Final = ("public", "restricted", "confidential")
+# Clear working days of notice before a meeting, by nation (Wales: 3).
+DEFAULT_NOTICE_DAYS: Final[dict[str, int]] = {
+    "england": 5,
+    "wales": 3,
+    "scotland": 5,
+    "northern-ireland": 5,
+}
+
+
+@dataclass(frozen=True)
+class InvolvementSettings:
+    """The workflow's categories of representative organisation and its notice periods."""
+
+    categories: Mapping[str, str] = field(default_factory=lambda: dict(CATEGORIES))
+    meeting_notice_days: Mapping[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_NOTICE_DAYS)
+    )
+
+    def notice_days(self, nation: str) -> int:
+        return self.meeting_notice_days.get(nation, DEFAULT_NOTICE_DAYS.get(nation, 5))
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.categories.items()), tuple(self.meeting_notice_days.items())))
+
+
+def parse_involvement(data: object) -> InvolvementSettings:
+    """``involvement:`` from a workflow file; ``ValueError`` names the problem."""
+    if not isinstance(data, Mapping):
+        raise ValueError("involvement must be a mapping")
+    unknown = sorted(set(data) - {"categories", "meeting_notice_days"})
+    if unknown:
+        raise ValueError(f"involvement: unknown key {unknown[0]!r}")
+    categories = data.get("categories", CATEGORIES)
+    if isinstance(categories, list):
+        categories = {c: CATEGORIES.get(c, c.replace("_", " ").capitalize()) for c in categories}
+    if not isinstance(categories, Mapping) or not all(
+        isinstance(k, str) and k.isidentifier() and k.islower() and isinstance(v, str)
+        for k, v in categories.items()
+    ):
+        raise ValueError(
+            "involvement.categories must be a list of lower-case identifiers "
+            "or a mapping of them to titles"
+        )
+    notice = data.get("meeting_notice_days", DEFAULT_NOTICE_DAYS)
+    if isinstance(notice, int) and not isinstance(notice, bool):
+        notice = dict.fromkeys(NATIONS, notice)
+    if not isinstance(notice, Mapping) or not all(
+        k in NATIONS and isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 60
+        for k, v in notice.items()
+    ):
+        raise ValueError(
+            "involvement.meeting_notice_days must be 0-60 working days, or a "
+            f"mapping of nations ({', '.join(NATIONS)}) to that"
+        )
+    return InvolvementSettings(dict(categories), {**DEFAULT_NOTICE_DAYS, **dict(notice)})
+
+
+def earliest_lawful_meeting(calendar: WorkingCalendar, notice_on: date, days: int) -> date:
+    """The first date a meeting may be held if notice goes out on ``notice_on``.
+
+    Clear days exclude the day the notice is sent and the day of the meeting.
+    """
+    if days <= 0:
+        return notice_on
+    return calendar.nth_counting_day(notice_on, days) + timedelta(days=1)
+
+
+def audience(role: str | None) -> frozenset[str]:
+    """What a recipient may receive: the coordinator everything; working-party members
+    public and restricted papers; observers and anyone outside the party only public ones."""
+    if role == "coordinator":
+        return frozenset(DISCLOSURES)
+    if role in ROLES and role != "observer":
+        return frozenset({"public", "restricted"})
+    return frozenset({"public"})

@@ -1,0 +1,740 @@
+"""Involvement use cases: the working party, activities, meetings, proposals, agreements.
+
+Each change writes its rows, an audit event and any notices in one transaction, and moves the
+review's version on (they change what the stage's guards see).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bvflow import inputs
+from bvflow.domain.audit import NewEvent
+from bvflow.domain.calendar import LONDON, local_date
+from bvflow.domain.involvement import (
+    AGREEMENT_ITEMS,
+    DISCLOSURES,
+    METHODS,
+    ROLES,
+    earliest_lawful_meeting,
+)
+from bvflow.errors import InputError, NotFoundError, RefusedError
+from bvflow.services.app import App, Loaded, load, timing
+from bvflow.services.evidence import read_file
+from bvflow.services.notices import context_for, everyone, outbox_rows
+from bvflow.store import Session, repo
+from bvflow.store.models import Activity, Agreement, Evidence, Meeting, PartyMember, Proposal
+
+
+def _live(loaded: Loaded, action: str) -> None:
+    if loaded.review.status in ("closed", "abandoned"):
+        raise RefusedError(loaded.review.ref, action, f"it is {loaded.review.status}")
+
+
+def _read(app: App, ref: str, action: str) -> Loaded:
+    with app.db.read() as session:
+        loaded = load(session, ref)
+    _live(loaded, action)
+    return loaded
+
+
+def _touch(session: Session, loaded: Loaded, now: datetime) -> None:
+    repo.update_review(session, loaded.review, loaded.review.version, updated_at=now)
+
+
+def _event(
+    session: Session, app: App, now: datetime, action: str, loaded: Loaded, payload: dict[str, Any]
+) -> None:
+    stage = loaded.review.stage
+    repo.append_event(
+        session, NewEvent(now, app.actor, action, loaded.review.ref, stage, stage, payload)
+    )
+
+
+# --- the working party ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberView:
+    name: str
+    email: str
+    organisation: str
+    category: str
+    role: str
+    added_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _category(loaded: Loaded, category: str) -> str:
+    known = loaded.definition.involvement.categories
+    if category not in known:
+        raise InputError(f"unknown category {category!r} (known: {', '.join(known)})")
+    return category
+
+
+def add_member(
+    app: App,
+    ref: str,
+    name: str,
+    email: str,
+    organisation: str,
+    category: str,
+    role: str = "member",
+) -> MemberView:
+    """Add someone to the review's working party; they receive its notices from now on."""
+    name = inputs.text(name, "the name", max_length=100)
+    email = inputs.email(email)
+    organisation = inputs.text(organisation, "the organisation", max_length=200)
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+    loaded = _read(app, ref, "add a member to")
+    _category(loaded, category)
+    now = app.now()
+    review_id = int(loaded.review.id or 0)
+    with app.db.write() as session:
+        row = repo.party_member(session, review_id, email)
+        if row is not None and row.removed_at is None:
+            raise InputError(f"{email} is already in the working party of {loaded.review.ref}")
+        row = row or PartyMember(
+            review_id=review_id,
+            email=email,
+            name=name,
+            organisation=organisation,
+            category=category,
+            role=role,
+            added_by=app.actor,
+            added_at=now,
+        )
+        row.name, row.organisation, row.category, row.role = name, organisation, category, role
+        row.removed_at, row.removed_reason, row.added_at = None, None, now
+        session.add(row)
+        _event(
+            session,
+            app,
+            now,
+            "party.member_added",
+            loaded,
+            {
+                "name": name,
+                "email": email,
+                "organisation": organisation,
+                "category": category,
+                "role": role,
+            },
+        )
+    return MemberView(name, email, organisation, category, role, now.isoformat())
+
+
+def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
+    """Take someone off the working party (recorded with the reason, not deleted)."""
+    email = inputs.email(email)
+    why = inputs.reason(reason, "removing a member")
+    loaded = _read(app, ref, "remove a member from")
+    now = app.now()
+    with app.db.write() as session:
+        row = repo.party_member(session, int(loaded.review.id or 0), email)
+        if row is None or row.removed_at is not None:
+            raise NotFoundError(f"{email} is not in the working party of {loaded.review.ref}")
+        row.removed_at, row.removed_reason = now, why
+        session.add(row)
+        _event(session, app, now, "party.member_removed", loaded, {"email": email, "reason": why})
+
+
+def members(app: App, ref: str) -> list[MemberView]:
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        return [
+            MemberView(m.name, m.email, m.organisation, m.category, m.role, m.added_at.isoformat())
+            for m in repo.party_for(session, int(review.id or 0))
+        ]
+
+
+# --- involvement activities ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    id: int
+    stage: str
+    method: str
+    held_on: str
+    categories: list[str]
+    organisations: list[str]
+    summary: str
+    outcome: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _activity_view(row: Activity) -> ActivityView:
+    return ActivityView(
+        int(row.id or 0),
+        row.stage,
+        row.method,
+        row.held_on.isoformat(),
+        json.loads(row.categories),
+        json.loads(row.organisations),
+        row.summary,
+        row.outcome,
+    )
+
+
+def add_activity(
+    app: App,
+    ref: str,
+    method: str,
+    held_on: date,
+    categories: Sequence[str],
+    organisations: Sequence[str] = (),
+    summary: str = "",
+    outcome: str = "",
+) -> ActivityView:
+    """Record an involvement activity in the review's current stage."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
+    if not categories:
+        raise InputError("name at least one --category of organisation involved")
+    orgs = [inputs.text(o, "the organisation", max_length=200) for o in organisations]
+    summary = inputs.text(summary, "the summary", max_length=2000, required=False)
+    outcome = inputs.text(outcome, "the outcome", max_length=2000, required=False)
+    loaded = _read(app, ref, "record an activity for")
+    for category in categories:
+        _category(loaded, category)
+    now = app.now()
+    if held_on > local_date(now):
+        raise InputError(
+            f"{held_on.isoformat()} is in the future: record an activity once it has happened"
+        )
+    row = Activity(
+        review_id=int(loaded.review.id or 0),
+        stage=loaded.review.stage,
+        method=method,
+        held_on=held_on,
+        categories=json.dumps(sorted(set(categories))),
+        organisations=json.dumps(orgs),
+        summary=summary,
+        outcome=outcome,
+        recorded_by=app.actor,
+        recorded_at=now,
+    )
+    with app.db.write() as session:
+        _touch(session, loaded, now)
+        session.add(row)
+        session.flush()
+        _event(
+            session,
+            app,
+            now,
+            "activity.recorded",
+            loaded,
+            {
+                "activity_id": row.id,
+                "method": method,
+                "held_on": held_on.isoformat(),
+                "categories": sorted(set(categories)),
+                "organisations": orgs,
+            },
+        )
+    return _activity_view(row)
+
+
+def activities(app: App, ref: str) -> list[ActivityView]:
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        return [_activity_view(a) for a in repo.activities_for(session, int(review.id or 0))]
+
+
+# --- papers (stored as evidence) -----------------------------------------------------------
+
+
+def _paper(
+    loaded: Loaded, app: App, kind: str, path: Path, title: str, disclosure: str, now: datetime
+) -> Evidence:
+    if disclosure not in DISCLOSURES:
+        raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
+    name, content = read_file(path)
+    assert content is not None
+    return Evidence(
+        review_id=int(loaded.review.id or 0),
+        stage=loaded.review.stage,
+        kind=kind,
+        title=title,
+        disclosure=disclosure,
+        file_name=name,
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        file_size=len(content),
+        content=content,
+        recorded_by=app.actor,
+        recorded_at=now,
+    )
+
+
+def _paper_dicts(papers: Sequence[Evidence]) -> list[dict[str, Any]]:
+    return [
+        {"id": p.id, "title": p.title, "file_name": p.file_name, "disclosure": p.disclosure}
+        for p in papers
+    ]
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    uid: str
+    sequence: int
+    stage: str
+    title: str
+    place: str
+    starts_at: str
+    minutes: int
+    status: str
+    notice_days: int
+    override_reason: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _meeting_view(row: Meeting) -> MeetingView:
+    return MeetingView(
+        int(row.id or 0),
+        row.uid,
+        row.sequence,
+        row.stage,
+        row.title,
+        row.place,
+        row.starts_at.isoformat(),
+        row.minutes,
+        row.status,
+        row.notice_days,
+        row.override_reason,
+    )
+
+
+def _check_notice(
+    session: Session, loaded: Loaded, starts_at: datetime, now: datetime, override: str | None
+) -> int:
+    """Refuse a meeting inside the notice window unless overridden; returns the notice days."""
+    nation = repo.load_authority(session).nation
+    days = loaded.definition.involvement.notice_days(nation)
+    today, day = local_date(now), local_date(starts_at)
+    if starts_at <= now:
+        raise InputError("the meeting must be in the future")
+    clear = loaded.calendar.clear_days_between(today, day)
+    if clear < days and override is None:
+        earliest = earliest_lawful_meeting(loaded.calendar, today, days)
+        raise RefusedError(
+            loaded.review.ref,
+            "schedule a meeting for",
+            f"notice sent today gives {clear} of {days} clear working days before "
+            f"{day:%A} {day.day} {day:%B %Y}; the earliest lawful date is "
+            f"{earliest:%A} {earliest.day} {earliest:%B %Y} (or override with --reason)",
+        )
+    return days
+
+
+def _queue_meeting(
+    session: Session,
+    loaded: Loaded,
+    meeting: Meeting,
+    kind: str,
+    now: datetime,
+    papers: Sequence[Evidence],
+    reason: str | None,
+) -> None:
+    assert meeting.id is not None
+    context = context_for(
+        loaded,
+        repo.load_authority(session).name,
+        timing(session, loaded, now),
+        meeting={
+            "id": meeting.id,
+            "uid": meeting.uid,
+            "sequence": meeting.sequence,
+            "title": meeting.title,
+            "place": meeting.place,
+            "starts_at": meeting.starts_at.isoformat(),
+            "minutes": meeting.minutes,
+            "status": meeting.status,
+            "notice_days": meeting.notice_days,
+            "override_reason": meeting.override_reason,
+        },
+        reason=reason,
+        at=now.isoformat(),
+    )
+    key = f"meeting:{meeting.id}:{meeting.sequence}"
+    rows = outbox_rows(
+        loaded.review,
+        kind,
+        key,
+        everyone(session, loaded.review),
+        context,
+        now,
+        _paper_dicts(papers),
+    )
+    repo.queue_messages(session, rows)
+
+
+def _when(at: datetime) -> datetime:
+    return at.replace(tzinfo=LONDON) if at.tzinfo is None else at
+
+
+def schedule_meeting(
+    app: App,
+    ref: str,
+    title: str,
+    at: datetime,
+    place: str,
+    papers: Sequence[Path] = (),
+    disclosure: str = "restricted",
+    minutes: int = 120,
+    override_reason: str | None = None,
+) -> MeetingView:
+    """Schedule a meeting and send its notice, papers and invitation to the working party."""
+    title = inputs.text(title, "the title")
+    place = inputs.text(place, "the place")
+    reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
+    at = _when(at)
+    loaded = _read(app, ref, "schedule a meeting for")
+    now = app.now()
+    rows = [
+        _paper(loaded, app, "meeting_papers", p, f"Papers for {title}: {p.name}", disclosure, now)
+        for p in papers
+    ]
+    with app.db.write() as session:
+        days = _check_notice(session, loaded, at, now, reason)
+        _touch(session, loaded, now)
+        for row in rows:
+            repo.add_evidence(session, row)
+        meeting = Meeting(
+            review_id=int(loaded.review.id or 0),
+            stage=loaded.review.stage,
+            uid=f"{uuid.uuid4()}@bvflow",
+            title=title,
+            place=place,
+            starts_at=at,
+            minutes=minutes,
+            papers=json.dumps([r.id for r in rows]),
+            notice_days=days,
+            override_reason=reason,
+            notice_sent_at=now,
+            created_by=app.actor,
+        )
+        session.add(meeting)
+        session.flush()
+        if reason is not None:
+            _event(
+                session,
+                app,
+                now,
+                "meeting.notice_overridden",
+                loaded,
+                {"meeting_id": meeting.id, "reason": reason, "notice_days": days},
+            )
+        _event(
+            session,
+            app,
+            now,
+            "meeting.scheduled",
+            loaded,
+            {
+                "meeting_id": meeting.id,
+                "uid": meeting.uid,
+                "title": title,
+                "place": place,
+                "starts_at": at.isoformat(),
+                "papers": [r.id for r in rows],
+            },
+        )
+        _queue_meeting(session, loaded, meeting, "meeting_notice", now, rows, None)
+    return _meeting_view(meeting)
+
+
+def _meeting(session: Session, loaded: Loaded, meeting_id: int) -> Meeting:
+    meeting = repo.load_meeting(session, int(loaded.review.id or 0), meeting_id)
+    if meeting.status == "cancelled":
+        raise RefusedError(loaded.review.ref, "change meeting", f"{meeting_id} is cancelled")
+    return meeting
+
+
+def reschedule_meeting(
+    app: App,
+    ref: str,
+    meeting_id: int,
+    at: datetime | None = None,
+    place: str | None = None,
+    override_reason: str | None = None,
+) -> MeetingView:
+    """Move a meeting: the notice period applies again, and the invitation is updated."""
+    if at is None and place is None:
+        raise InputError("give a new --at or --place")
+    reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
+    loaded = _read(app, ref, "reschedule a meeting of")
+    now = app.now()
+    with app.db.write() as session:
+        meeting = _meeting(session, loaded, meeting_id)
+        if at is not None:
+            meeting.starts_at = _when(at)
+            meeting.notice_days = _check_notice(session, loaded, meeting.starts_at, now, reason)
+            meeting.override_reason = reason
+            meeting.notice_sent_at = now
+        if place is not None:
+            meeting.place = inputs.text(place, "the place")
+        meeting.sequence += 1
+        session.add(meeting)
+        _touch(session, loaded, now)
+        _event(
+            session,
+            app,
+            now,
+            "meeting.rescheduled",
+            loaded,
+            {
+                "meeting_id": meeting.id,
+                "starts_at": meeting.starts_at.isoformat(),
+                "place": meeting.place,
+                "sequence": meeting.sequence,
+                "override_reason": reason,
+            },
+        )
+        papers = repo.evidence_by_ids(session, json.loads(meeting.papers))
+        _queue_meeting(session, loaded, meeting, "meeting_updated", now, papers, reason)
+    return _meeting_view(meeting)
+
+
+def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> MeetingView:
+    """Cancel a meeting; calendars receive a CANCEL for the same UID."""
+    why = inputs.reason(reason, "cancelling a meeting")
+    loaded = _read(app, ref, "cancel a meeting of")
+    now = app.now()
+    with app.db.write() as session:
+        meeting = _meeting(session, loaded, meeting_id)
+        meeting.status, meeting.sequence = "cancelled", meeting.sequence + 1
+        session.add(meeting)
+        _touch(session, loaded, now)
+        _event(
+            session,
+            app,
+            now,
+            "meeting.cancelled",
+            loaded,
+            {"meeting_id": meeting.id, "reason": why, "sequence": meeting.sequence},
+        )
+        _queue_meeting(session, loaded, meeting, "meeting_cancelled", now, [], why)
+    return _meeting_view(meeting)
+
+
+def meetings(app: App, ref: str) -> list[MeetingView]:
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        return [_meeting_view(m) for m in repo.meetings_for(session, int(review.id or 0))]
+
+
+# --- proposals -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    id: int
+    stage: str
+    title: str
+    evidence_id: int
+    disclosure: str
+    circulated_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def circulate_proposal(
+    app: App, ref: str, title: str, file: Path, disclosure: str | None = None
+) -> ProposalView:
+    """Send a proposal to the working party; its discussion period starts now."""
+    title = inputs.text(title, "the title")
+    loaded = _read(app, ref, "circulate a proposal for")
+    now = app.now()
+    with app.db.read() as session:
+        level = disclosure or default_disclosure(session, int(loaded.review.id or 0))
+    paper = _paper(loaded, app, "proposal", file, title, level, now)
+    with app.db.write() as session:
+        _touch(session, loaded, now)
+        repo.add_evidence(session, paper)
+        proposal = Proposal(
+            review_id=int(loaded.review.id or 0),
+            stage=loaded.review.stage,
+            title=title,
+            evidence_id=int(paper.id or 0),
+            circulated_by=app.actor,
+            circulated_at=now,
+        )
+        session.add(proposal)
+        session.flush()
+        _event(
+            session,
+            app,
+            now,
+            "proposal.circulated",
+            loaded,
+            {
+                "proposal_id": proposal.id,
+                "title": title,
+                "evidence_id": paper.id,
+                "disclosure": level,
+                "file_sha256": paper.file_sha256,
+            },
+        )
+        context = context_for(
+            loaded,
+            repo.load_authority(session).name,
+            timing(session, loaded, now),
+            proposal={"id": proposal.id, "title": title},
+            at=now.isoformat(),
+        )
+        repo.queue_messages(
+            session,
+            outbox_rows(
+                loaded.review,
+                "proposal_circulated",
+                f"proposal:{proposal.id}",
+                everyone(session, loaded.review),
+                context,
+                now,
+                _paper_dicts([paper]),
+            ),
+        )
+    return ProposalView(
+        int(proposal.id or 0), proposal.stage, title, int(paper.id or 0), level, now.isoformat()
+    )
+
+
+def proposals(app: App, ref: str) -> list[ProposalView]:
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        rows = repo.proposals_for(session, int(review.id or 0))
+        papers = {p.id: p for p in repo.evidence_by_ids(session, [r.evidence_id for r in rows])}
+        return [
+            ProposalView(
+                int(r.id or 0),
+                r.stage,
+                r.title,
+                r.evidence_id,
+                papers[r.evidence_id].disclosure,
+                r.circulated_at.isoformat(),
+            )
+            for r in rows
+        ]
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    id: int
+    stage: str
+    item: str
+    agreed_by: list[str]
+    dissent: list[str]
+    note: str
+    disclosure_default: str | None
+    recorded_by: str
+    recorded_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _agreement_view(row: Agreement) -> AgreementView:
+    return AgreementView(
+        int(row.id or 0),
+        row.stage,
+        row.item,
+        json.loads(row.agreed_by),
+        json.loads(row.dissent),
+        row.note,
+        row.disclosure_default,
+        row.recorded_by,
+        row.recorded_at.isoformat(),
+    )
+
+
+def record_agreement(
+    app: App,
+    ref: str,
+    item: str,
+    agreed_by: Sequence[str],
+    dissent: Sequence[str] = (),
+    note: str = "",
+    disclosure_default: str | None = None,
+) -> AgreementView:
+    """Record an item as agreed in this stage, with who agreed and who dissented."""
+    if item not in AGREEMENT_ITEMS:
+        raise InputError(f"unknown agreement item {item!r} (known: {', '.join(AGREEMENT_ITEMS)})")
+    if not agreed_by:
+        raise InputError("name at least one organisation with --agreed-by")
+    agreed = [inputs.text(o, "--agreed-by", max_length=200) for o in agreed_by]
+    dissenting = [inputs.text(o, "--dissent", max_length=200) for o in dissent]
+    note = inputs.text(note, "the note", max_length=2000, required=False)
+    if disclosure_default is not None and item != "information_disclosure":
+        raise InputError("--disclosure-default only belongs to the information_disclosure item")
+    if disclosure_default is not None and disclosure_default not in DISCLOSURES:
+        raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
+    loaded = _read(app, ref, "record an agreement for")
+    now = app.now()
+    row = Agreement(
+        review_id=int(loaded.review.id or 0),
+        stage=loaded.review.stage,
+        item=item,
+        agreed_by=json.dumps(agreed),
+        dissent=json.dumps(dissenting),
+        note=note,
+        disclosure_default=disclosure_default,
+        recorded_by=app.actor,
+        recorded_at=now,
+    )
+    with app.db.write() as session:
+        _touch(session, loaded, now)
+        session.add(row)
+        session.flush()
+        _event(
+            session,
+            app,
+            now,
+            "agreement.recorded",
+            loaded,
+            {
+                "agreement_id": row.id,
+                "item": item,
+                "agreed_by": agreed,
+                "dissent": dissenting,
+                "note": note,
+                "disclosure_default": disclosure_default,
+            },
+        )
+    return _agreement_view(row)
+
+
+def agreements(app: App, ref: str) -> list[AgreementView]:
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        return [_agreement_view(a) for a in repo.agreements_for(session, int(review.id or 0))]
+
+
+def default_disclosure(session: Session, review_id: int) -> str:
+    """What the information-disclosure agreement set as the default, or ``restricted``."""
+    for row in reversed(repo.agreements_for(session, review_id)):
+        if row.item == "information_disclosure" and row.disclosure_default:
+            return row.disclosure_default
+    return "restricted"
