@@ -37,6 +37,13 @@ class StageFacts:
     # Proposals circulated in this stage: (title, clear working days of discussion so far).
     proposals: tuple[tuple[str, int], ...] = ()
     meetings_held: int = 0
+    # Indicators with at least one comparator figure; the options appraisal; the plan.
+    benchmarked: int = 0
+    options: int = 0
+    options_unscored: tuple[str, ...] = ()
+    option_chosen: bool = False
+    actions: int = 0
+    targets_without_action: tuple[str, ...] = ()
 
 
 class Requirement(Protocol):
@@ -327,3 +334,123 @@ def _parse_meeting(value: object) -> Requirement:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
         raise ValueError("meeting must be true or the number of meetings (1-50)")
     return MeetingRequirement(value)
+
+
+@dataclass(frozen=True)
+class IndicatorsRequirement:
+    """At least ``count`` indicators have benchmark figures from comparators."""
+
+    count: int
+    kind: ClassVar[str] = "indicators"
+
+    def describe(self) -> str:
+        return f"indicators: at least {self.count} with benchmark figures"
+
+    def as_data(self) -> dict[str, object]:
+        return {"indicators": self.count}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        if facts.benchmarked >= self.count:
+            return []
+        return [
+            Unmet(
+                "indicators",
+                f"{facts.benchmarked} of {self.count} indicators have benchmark figures",
+                f"bvflow pi add {facts.review} ... and bvflow pi import {facts.review} FILE.csv",
+            )
+        ]
+
+
+@requirement_kind("indicators")
+def _parse_indicators(value: object) -> Requirement:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 500:
+        raise ValueError("indicators must be the number of benchmarked indicators (1-500)")
+    return IndicatorsRequirement(value)
+
+
+@dataclass(frozen=True)
+class OptionsRequirement:
+    """An appraisal of at least two options, each scored on every criterion, one chosen."""
+
+    kind: ClassVar[str] = "options"
+
+    def describe(self) -> str:
+        return "options: at least two options scored on every criterion, one chosen"
+
+    def as_data(self) -> dict[str, object]:
+        return {"options": True}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        found = []
+        if facts.options < 2:
+            found.append(
+                Unmet(
+                    "options",
+                    f"{facts.options} of at least 2 options appraised",
+                    f"bvflow option add {facts.review} NAME",
+                )
+            )
+        for name in facts.options_unscored:
+            found.append(
+                Unmet(
+                    "options",
+                    f"option '{name}' is not scored on every criterion",
+                    f"bvflow option score {facts.review} '{name}' CRITERION SCORE",
+                )
+            )
+        if not facts.option_chosen:
+            found.append(
+                Unmet(
+                    "options",
+                    "no option has been chosen",
+                    f"bvflow option choose {facts.review} NAME --rationale ...",
+                )
+            )
+        return found
+
+
+@requirement_kind("options")
+def _parse_options(value: object) -> Requirement:
+    if value is not True:
+        raise ValueError("options must be true")
+    return OptionsRequirement()
+
+
+@dataclass(frozen=True)
+class ImprovementPlanRequirement:
+    """An improvement plan: actions with owners and dates, one for every indicator target."""
+
+    kind: ClassVar[str] = "improvement_plan"
+
+    def describe(self) -> str:
+        return "improvement_plan: actions with owner and date, one per indicator with a target"
+
+    def as_data(self) -> dict[str, object]:
+        return {"improvement_plan": True}
+
+    def unmet(self, facts: StageFacts) -> list[Unmet]:
+        found = []
+        if facts.actions == 0:
+            found.append(
+                Unmet(
+                    "improvement_plan",
+                    "the improvement plan has no actions",
+                    f"bvflow action add {facts.review} --title ... --owner EMAIL --due DATE",
+                )
+            )
+        for code in facts.targets_without_action:
+            found.append(
+                Unmet(
+                    "improvement_plan",
+                    f"no action serves indicator {code}'s target",
+                    f"bvflow action add {facts.review} ... --indicator {code}",
+                )
+            )
+        return found
+
+
+@requirement_kind("improvement_plan")
+def _parse_plan(value: object) -> Requirement:
+    if value is not True:
+        raise ValueError("improvement_plan must be true")
+    return ImprovementPlanRequirement()

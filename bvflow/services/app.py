@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from bvflow.clock import SYSTEM_CLOCK, Clock
+from bvflow.domain.audit import NewEvent, SealedEvent
 from bvflow.domain.calendar import WorkingCalendar
 from bvflow.domain.definition import Definition
 from bvflow.domain.requirements import StageFacts
 from bvflow.domain.timetable import StageTiming, stage_timing
-from bvflow.errors import Unmet
+from bvflow.errors import RefusedError, Unmet
 from bvflow.settings import Settings
 from bvflow.store import Session, repo
 from bvflow.store.database import Database
@@ -137,3 +138,29 @@ def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[s
         "proposals": tuple(proposals),
         "meetings_held": len(held),
     }
+
+
+def load_live(app: App, ref: str, action: str) -> Loaded:
+    """Read a review that may still change; a closed or abandoned one is refused."""
+    with app.db.read() as session:
+        loaded = load(session, ref)
+    if loaded.review.status in ("closed", "abandoned"):
+        raise RefusedError(loaded.review.ref, action, f"it is {loaded.review.status}")
+    return loaded
+
+
+def record_change(
+    session: Session, app: App, now: datetime, loaded: Loaded, action: str, payload: dict[str, Any]
+) -> SealedEvent:
+    """Move the review's version on (refusing if it moved since read) and audit the change.
+
+    The version moves once per transaction, however many events the change records.
+    """
+    review = loaded.review
+    bumped = ("version-moved", review.id)
+    if not session.info.get(bumped):
+        repo.update_review(session, review, review.version, updated_at=now)
+        session.info[bumped] = True
+    return repo.append_event(
+        session, NewEvent(now, app.actor, action, review.ref, review.stage, review.stage, payload)
+    )

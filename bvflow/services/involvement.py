@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from bvflow import inputs
-from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import LONDON, local_date
 from bvflow.domain.involvement import (
     AGREEMENT_ITEMS,
@@ -26,37 +25,11 @@ from bvflow.domain.involvement import (
     earliest_lawful_meeting,
 )
 from bvflow.errors import InputError, NotFoundError, RefusedError
-from bvflow.services.app import App, Loaded, load, timing
+from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.evidence import read_file
 from bvflow.services.notices import context_for, everyone, outbox_rows
 from bvflow.store import Session, repo
 from bvflow.store.models import Activity, Agreement, Evidence, Meeting, PartyMember, Proposal
-
-
-def _live(loaded: Loaded, action: str) -> None:
-    if loaded.review.status in ("closed", "abandoned"):
-        raise RefusedError(loaded.review.ref, action, f"it is {loaded.review.status}")
-
-
-def _read(app: App, ref: str, action: str) -> Loaded:
-    with app.db.read() as session:
-        loaded = load(session, ref)
-    _live(loaded, action)
-    return loaded
-
-
-def _touch(session: Session, loaded: Loaded, now: datetime) -> None:
-    repo.update_review(session, loaded.review, loaded.review.version, updated_at=now)
-
-
-def _event(
-    session: Session, app: App, now: datetime, action: str, loaded: Loaded, payload: dict[str, Any]
-) -> None:
-    stage = loaded.review.stage
-    repo.append_event(
-        session, NewEvent(now, app.actor, action, loaded.review.ref, stage, stage, payload)
-    )
-
 
 # --- the working party ---------------------------------------------------------------------
 
@@ -96,7 +69,7 @@ def add_member(
     organisation = inputs.text(organisation, "the organisation", max_length=200)
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
-    loaded = _read(app, ref, "add a member to")
+    loaded = load_live(app, ref, "add a member to")
     _category(loaded, category)
     now = app.now()
     review_id = int(loaded.review.id or 0)
@@ -117,12 +90,12 @@ def add_member(
         row.name, row.organisation, row.category, row.role = name, organisation, category, role
         row.removed_at, row.removed_reason, row.added_at = None, None, now
         session.add(row)
-        _event(
+        record_change(
             session,
             app,
             now,
-            "party.member_added",
             loaded,
+            "party.member_added",
             {
                 "name": name,
                 "email": email,
@@ -138,7 +111,7 @@ def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
     """Take someone off the working party (recorded with the reason, not deleted)."""
     email = inputs.email(email)
     why = inputs.reason(reason, "removing a member")
-    loaded = _read(app, ref, "remove a member from")
+    loaded = load_live(app, ref, "remove a member from")
     now = app.now()
     with app.db.write() as session:
         row = repo.party_member(session, int(loaded.review.id or 0), email)
@@ -146,7 +119,9 @@ def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
             raise NotFoundError(f"{email} is not in the working party of {loaded.review.ref}")
         row.removed_at, row.removed_reason = now, why
         session.add(row)
-        _event(session, app, now, "party.member_removed", loaded, {"email": email, "reason": why})
+        record_change(
+            session, app, now, loaded, "party.member_removed", {"email": email, "reason": why}
+        )
 
 
 def members(app: App, ref: str) -> list[MemberView]:
@@ -207,7 +182,7 @@ def add_activity(
     orgs = [inputs.text(o, "the organisation", max_length=200) for o in organisations]
     summary = inputs.text(summary, "the summary", max_length=2000, required=False)
     outcome = inputs.text(outcome, "the outcome", max_length=2000, required=False)
-    loaded = _read(app, ref, "record an activity for")
+    loaded = load_live(app, ref, "record an activity for")
     for category in categories:
         _category(loaded, category)
     now = app.now()
@@ -228,15 +203,14 @@ def add_activity(
         recorded_at=now,
     )
     with app.db.write() as session:
-        _touch(session, loaded, now)
         session.add(row)
         session.flush()
-        _event(
+        record_change(
             session,
             app,
             now,
-            "activity.recorded",
             loaded,
+            "activity.recorded",
             {
                 "activity_id": row.id,
                 "method": method,
@@ -407,7 +381,7 @@ def schedule_meeting(
     place = inputs.text(place, "the place")
     reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
     at = _when(at)
-    loaded = _read(app, ref, "schedule a meeting for")
+    loaded = load_live(app, ref, "schedule a meeting for")
     now = app.now()
     rows = [
         _paper(loaded, app, "meeting_papers", p, f"Papers for {title}: {p.name}", disclosure, now)
@@ -415,7 +389,6 @@ def schedule_meeting(
     ]
     with app.db.write() as session:
         days = _check_notice(session, loaded, at, now, reason)
-        _touch(session, loaded, now)
         for row in rows:
             repo.add_evidence(session, row)
         meeting = Meeting(
@@ -435,20 +408,20 @@ def schedule_meeting(
         session.add(meeting)
         session.flush()
         if reason is not None:
-            _event(
+            record_change(
                 session,
                 app,
                 now,
-                "meeting.notice_overridden",
                 loaded,
+                "meeting.notice_overridden",
                 {"meeting_id": meeting.id, "reason": reason, "notice_days": days},
             )
-        _event(
+        record_change(
             session,
             app,
             now,
-            "meeting.scheduled",
             loaded,
+            "meeting.scheduled",
             {
                 "meeting_id": meeting.id,
                 "uid": meeting.uid,
@@ -481,7 +454,7 @@ def reschedule_meeting(
     if at is None and place is None:
         raise InputError("give a new --at or --place")
     reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
-    loaded = _read(app, ref, "reschedule a meeting of")
+    loaded = load_live(app, ref, "reschedule a meeting of")
     now = app.now()
     with app.db.write() as session:
         meeting = _meeting(session, loaded, meeting_id)
@@ -494,13 +467,12 @@ def reschedule_meeting(
             meeting.place = inputs.text(place, "the place")
         meeting.sequence += 1
         session.add(meeting)
-        _touch(session, loaded, now)
-        _event(
+        record_change(
             session,
             app,
             now,
-            "meeting.rescheduled",
             loaded,
+            "meeting.rescheduled",
             {
                 "meeting_id": meeting.id,
                 "starts_at": meeting.starts_at.isoformat(),
@@ -517,19 +489,18 @@ def reschedule_meeting(
 def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> MeetingView:
     """Cancel a meeting; calendars receive a CANCEL for the same UID."""
     why = inputs.reason(reason, "cancelling a meeting")
-    loaded = _read(app, ref, "cancel a meeting of")
+    loaded = load_live(app, ref, "cancel a meeting of")
     now = app.now()
     with app.db.write() as session:
         meeting = _meeting(session, loaded, meeting_id)
         meeting.status, meeting.sequence = "cancelled", meeting.sequence + 1
         session.add(meeting)
-        _touch(session, loaded, now)
-        _event(
+        record_change(
             session,
             app,
             now,
-            "meeting.cancelled",
             loaded,
+            "meeting.cancelled",
             {"meeting_id": meeting.id, "reason": why, "sequence": meeting.sequence},
         )
         _queue_meeting(session, loaded, meeting, "meeting_cancelled", now, [], why)
@@ -563,13 +534,12 @@ def circulate_proposal(
 ) -> ProposalView:
     """Send a proposal to the working party; its discussion period starts now."""
     title = inputs.text(title, "the title")
-    loaded = _read(app, ref, "circulate a proposal for")
+    loaded = load_live(app, ref, "circulate a proposal for")
     now = app.now()
     with app.db.read() as session:
         level = disclosure or default_disclosure(session, int(loaded.review.id or 0))
     paper = _paper(loaded, app, "proposal", file, title, level, now)
     with app.db.write() as session:
-        _touch(session, loaded, now)
         repo.add_evidence(session, paper)
         proposal = Proposal(
             review_id=int(loaded.review.id or 0),
@@ -581,12 +551,12 @@ def circulate_proposal(
         )
         session.add(proposal)
         session.flush()
-        _event(
+        record_change(
             session,
             app,
             now,
-            "proposal.circulated",
             loaded,
+            "proposal.circulated",
             {
                 "proposal_id": proposal.id,
                 "title": title,
@@ -691,7 +661,7 @@ def record_agreement(
         raise InputError("--disclosure-default only belongs to the information_disclosure item")
     if disclosure_default is not None and disclosure_default not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
-    loaded = _read(app, ref, "record an agreement for")
+    loaded = load_live(app, ref, "record an agreement for")
     now = app.now()
     row = Agreement(
         review_id=int(loaded.review.id or 0),
@@ -705,15 +675,14 @@ def record_agreement(
         recorded_at=now,
     )
     with app.db.write() as session:
-        _touch(session, loaded, now)
         session.add(row)
         session.flush()
-        _event(
+        record_change(
             session,
             app,
             now,
-            "agreement.recorded",
             loaded,
+            "agreement.recorded",
             {
                 "agreement_id": row.id,
                 "item": item,

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bvflow.errors import StoreError
 
 # The Alembic revision this code expects; tests check it equals the migrations' head.
-SCHEMA_HEAD: Final = "0003"
+SCHEMA_HEAD: Final = "0004"
 BUSY_TIMEOUT_MS: Final = 30_000
 
 

@@ -275,3 +275,98 @@ class Agreement(SQLModel, table=True):
     disclosure_default: str | None = None
     recorded_by: str
     recorded_at: datetime = Field(sa_column=_instant())
+
+
+class Indicator(SQLModel, table=True):
+    """A performance indicator of a review: national (prescribed) or local."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("review_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    code: str
+    name: str
+    unit: str = ""
+    higher_is_better: bool = True
+    national: bool = False
+    baseline_value: float | None = None
+    baseline_period: str | None = None
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+
+
+class IndicatorValue(SQLModel, table=True):
+    """A target or an actual for an indicator in a period (e.g. 2027-28)."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (UniqueConstraint("indicator_id", "kind", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicators.id", index=True)
+    kind: str  # target | actual
+    period: str
+    value: float
+    recorded_by: str
+    recorded_at: datetime = Field(sa_column=_instant())
+
+
+class Comparator(SQLModel, table=True):
+    """Another authority's figure for an indicator, imported from a benchmarking extract."""
+
+    __tablename__ = "comparators"
+    __table_args__ = (UniqueConstraint("review_id", "authority", "code", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    authority: str
+    code: str
+    period: str
+    value: float
+
+
+class Option(SQLModel, table=True):
+    """An option in the compete stage's appraisal."""
+
+    __tablename__ = "options"
+    __table_args__ = (UniqueConstraint("review_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    name: str
+    description: str = ""
+    chosen: bool = False
+    rationale: str | None = None
+
+
+class Criterion(SQLModel, table=True):
+    """A weighted criterion options are scored against."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (UniqueConstraint("review_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    name: str
+    weight: float
+
+
+class OptionScore(SQLModel, table=True):
+    __tablename__ = "option_scores"
+    __table_args__ = (UniqueConstraint("option_id", "criterion_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    option_id: int = Field(foreign_key="options.id", index=True)
+    criterion_id: int = Field(foreign_key="criteria.id")
+    score: float
+
+
+class PlanAction(SQLModel, table=True):
+    """An improvement-plan action: owner, due date, the indicator target it serves."""
+
+    __tablename__ = "plan_actions"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    title: str
+    owner: str
+    due: date
+    indicator_code: str | None = None
+    priority: str = ""
+    status: str = "planned"  # planned | in_progress | done | dropped
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+    updated_at: datetime = Field(sa_column=_instant())

@@ -19,11 +19,18 @@ from bvflow.store.models import (
     AuditHead,
     Authority,
     Closure,
+    Comparator,
+    Criterion,
     DefinitionRow,
     Evidence,
+    Indicator,
+    IndicatorValue,
     Meeting,
+    Option,
+    OptionScore,
     OutboxMessage,
     PartyMember,
+    PlanAction,
     Proposal,
     RefCounter,
     Review,
@@ -531,5 +538,132 @@ def party_by_review(session: Session) -> dict[int, list[PartyMember]]:
     found: dict[int, list[PartyMember]] = {}
     query = select(PartyMember).where(col(PartyMember.removed_at).is_(None))
     for row in session.exec(query.order_by(col(PartyMember.id))).all():
+        found.setdefault(row.review_id, []).append(row)
+    return found
+
+
+# --- performance, options, the improvement plan -------------------------------------------
+
+
+def indicators_for(session: Session, review_id: int) -> Sequence[Indicator]:
+    return session.exec(
+        select(Indicator).where(col(Indicator.review_id) == review_id).order_by(col(Indicator.code))
+    ).all()
+
+
+def indicator(session: Session, review_id: int, code: str) -> Indicator:
+    row = session.exec(
+        select(Indicator).where(col(Indicator.review_id) == review_id, col(Indicator.code) == code)
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"no indicator {code!r} for this review; 'bvflow pi list REF' shows them"
+        )
+    return row
+
+
+def indicator_values(session: Session, indicator_ids: Sequence[int]) -> Sequence[IndicatorValue]:
+    if not indicator_ids:
+        return []
+    return session.exec(
+        select(IndicatorValue)
+        .where(col(IndicatorValue.indicator_id).in_(list(indicator_ids)))
+        .order_by(col(IndicatorValue.period))
+    ).all()
+
+
+def set_indicator_value(session: Session, row: IndicatorValue) -> None:
+    """Insert or replace the target/actual for a period."""
+    existing = session.exec(
+        select(IndicatorValue).where(
+            col(IndicatorValue.indicator_id) == row.indicator_id,
+            col(IndicatorValue.kind) == row.kind,
+            col(IndicatorValue.period) == row.period,
+        )
+    ).first()
+    if existing is not None:
+        existing.value, existing.recorded_by = row.value, row.recorded_by
+        existing.recorded_at = row.recorded_at
+        session.add(existing)
+    else:
+        session.add(row)
+
+
+def comparators_for(session: Session, review_id: int) -> Sequence[Comparator]:
+    return session.exec(
+        select(Comparator)
+        .where(col(Comparator.review_id) == review_id)
+        .order_by(col(Comparator.code), col(Comparator.period), col(Comparator.authority))
+    ).all()
+
+
+def replace_comparators(session: Session, review_id: int, rows: Sequence[Comparator]) -> int:
+    """Upsert imported figures by (authority, code, period); returns how many were new."""
+    existing = {(c.authority, c.code, c.period): c for c in comparators_for(session, review_id)}
+    new = 0
+    for row in rows:
+        old = existing.get((row.authority, row.code, row.period))
+        if old is not None:
+            old.value = row.value
+            session.add(old)
+        else:
+            session.add(row)
+            new += 1
+    return new
+
+
+def options_for(session: Session, review_id: int) -> Sequence[Option]:
+    return session.exec(
+        select(Option).where(col(Option.review_id) == review_id).order_by(col(Option.id))
+    ).all()
+
+
+def criteria_for(session: Session, review_id: int) -> Sequence[Criterion]:
+    return session.exec(
+        select(Criterion).where(col(Criterion.review_id) == review_id).order_by(col(Criterion.id))
+    ).all()
+
+
+def scores_for(session: Session, option_ids: Sequence[int]) -> Sequence[OptionScore]:
+    if not option_ids:
+        return []
+    return session.exec(
+        select(OptionScore).where(col(OptionScore.option_id).in_(list(option_ids)))
+    ).all()
+
+
+def set_score(session: Session, option_id: int, criterion_id: int, score: float) -> None:
+    existing = session.exec(
+        select(OptionScore).where(
+            col(OptionScore.option_id) == option_id, col(OptionScore.criterion_id) == criterion_id
+        )
+    ).first()
+    row = existing or OptionScore(option_id=option_id, criterion_id=criterion_id, score=score)
+    row.score = score
+    session.add(row)
+
+
+def actions_for(session: Session, review_id: int) -> Sequence[PlanAction]:
+    return session.exec(
+        select(PlanAction)
+        .where(col(PlanAction.review_id) == review_id)
+        .order_by(col(PlanAction.due), col(PlanAction.id))
+    ).all()
+
+
+def load_action(session: Session, review_id: int, action_id: int) -> PlanAction:
+    row = session.get(PlanAction, action_id)
+    if row is None or row.review_id != review_id:
+        raise NotFoundError(
+            f"no action {action_id} for this review; 'bvflow action list REF' shows them"
+        )
+    return row
+
+
+def open_actions_by_review(session: Session) -> dict[int, list[PlanAction]]:
+    """Actions still planned or in progress, grouped by review (one query)."""
+    found: dict[int, list[PlanAction]] = {}
+    query = select(PlanAction).where(col(PlanAction.status).in_(["planned", "in_progress"]))
+    for row in session.exec(query.order_by(col(PlanAction.due))).all():
         found.setdefault(row.review_id, []).append(row)
     return found

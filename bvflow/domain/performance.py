@@ -1,0 +1,70 @@
+"""Performance indicators against comparators, and options appraisal. Pure arithmetic.
+
+Quartiles are those of the comparator group including the authority itself, computed with
+the inclusive method (``statistics.quantiles``). The "top quartile" is the best 25%: above
+the upper quartile when higher is better, below the lower quartile when lower is better.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Where a value stands among comparators for one indicator and period."""
+
+    value: float
+    rank: int  # 1 is best
+    of: int
+    quartile: int  # 1 is the best quarter
+    lower_quartile: float
+    median: float
+    upper_quartile: float
+    top_quartile_threshold: float
+
+    @property
+    def in_top_quartile(self) -> bool:
+        return self.quartile == 1
+
+
+def benchmark(value: float, comparators: Sequence[float], higher_is_better: bool) -> Benchmark:
+    """Rank and quartile of ``value`` among ``comparators`` (the authority included)."""
+    group = [*comparators, value]
+    if len(group) < 2:
+        raise ValueError("benchmarking needs at least one comparator figure")
+    q1, median, q3 = statistics.quantiles(group, n=4, method="inclusive")
+    better = sum(1 for v in group if (v > value if higher_is_better else v < value))
+    rank = better + 1
+    if higher_is_better:
+        quartile = 1 if value >= q3 else 2 if value >= median else 3 if value >= q1 else 4
+        threshold = q3
+    else:
+        quartile = 1 if value <= q1 else 2 if value <= median else 3 if value <= q3 else 4
+        threshold = q1
+    return Benchmark(value, rank, len(group), quartile, q1, median, q3, threshold)
+
+
+@dataclass(frozen=True)
+class Appraised:
+    name: str
+    total: float
+    scored: int
+    chosen: bool
+
+
+def appraise(
+    options: Sequence[str],
+    weights: Mapping[str, float],
+    scores: Mapping[tuple[str, str], float],
+    chosen: str | None,
+) -> list[Appraised]:
+    """Weighted totals (sum of weight x score), best first."""
+    found = []
+    for option in options:
+        given = {c: scores[(option, c)] for c in weights if (option, c) in scores}
+        total = sum(weights[c] * s for c, s in given.items())
+        found.append(Appraised(option, round(total, 4), len(given), option == chosen))
+    return sorted(found, key=lambda a: (-a.total, a.name))
