@@ -7,13 +7,13 @@ always read the system clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from bvflow.clock import SimulatedClock
 from bvflow.domain.calendar import LONDON
 from bvflow.errors import BVFlowError, RefusedError
-from bvflow.services import evidence, involvement, reviews, setup
+from bvflow.services import appraisal, evidence, involvement, performance, plan, reviews, setup
 from bvflow.services.app import App
 from bvflow.services.audit import checkpoint, verify
 from bvflow.services.delivery import sweep
@@ -37,19 +37,13 @@ PARTY = [
 ]
 EVIDENCE = {
     "challenge": [("scope_statement", "Scope of the refuse collection review")],
-    "compare": [
-        ("performance_indicators", "Missed collections per 100,000"),
-        ("benchmark_figures", "Family group benchmarking 2025-26"),
-    ],
+    "compare": [("benchmark_figures", "Family group benchmarking extract 2025-26")],
     "consult": [
         ("consultation_plan", "Plan agreed with UNISON, GMB and the tenants"),
         ("consultation_findings", "Findings of the user panel and staff workshops"),
     ],
     "compete": [("options_appraisal", "In-house improvement against partnership and tender")],
-    "report": [
-        ("review_report", "Review report to Cabinet"),
-        ("improvement_plan", "Improvement plan: actions, owners, targets"),
-    ],
+    "report": [("review_report", "Review report to Cabinet")],
     "monitor": [("monitoring_report", "Twelve-month monitoring report")],
 }
 
@@ -78,9 +72,12 @@ def _stage_work(
 ) -> None:
     for kind, title in EVIDENCE.get(stage, []):
         evidence.add_evidence(app, ref, kind, title, disclosure="public")
+    if stage == "compare":
+        _compare(app, ref, folder, say)
     if stage == "consult":
         _consult(app, clock, ref, folder, say)
     if stage == "compete":
+        _compete(app, ref, say)
         involvement.circulate_proposal(
             app,
             ref,
@@ -88,6 +85,24 @@ def _stage_work(
             _paper(folder, "options.txt", "Four options...\n"),
         )
     if stage == "report":
+        plan.add_action(
+            app,
+            ref,
+            "Weekly food waste collection",
+            "sam.patel@exampleshire.gov.uk",
+            date(2027, 10, 1),
+            "BV82a",
+            "Recycle more",
+        )
+        plan.add_action(
+            app,
+            ref,
+            "Route optimisation",
+            "ops@exampleshire.gov.uk",
+            date(2027, 9, 1),
+            "BV86",
+            "Cost less",
+        )
         for item in ("priorities", "performance_targets"):
             involvement.record_agreement(
                 app,
@@ -95,6 +110,75 @@ def _stage_work(
                 item,
                 ["UNISON City Branch", "GMB Refuse Section", "Exampleshire Tenants' Federation"],
             )
+
+
+BENCHMARKS = """authority,code,period,value
+Northshire,BV82a,2025-26,38.1
+Southshire,BV82a,2025-26,29.4
+Westshire,BV82a,2025-26,44.0
+Eastshire,BV82a,2025-26,35.5
+Midshire,BV82a,2025-26,41.7
+Northshire,BV86,2025-26,61.2
+Southshire,BV86,2025-26,55.0
+Westshire,BV86,2025-26,70.4
+Eastshire,BV86,2025-26,48.9
+Midshire,BV86,2025-26,58.3
+"""
+
+
+def _compare(app: App, ref: str, folder: Path, say: Say) -> None:
+    performance.add_indicator(
+        app,
+        ref,
+        "BV82a",
+        "Household waste recycled",
+        "%",
+        True,
+        True,
+        31.5,
+        "2025-26",
+        {"2026-27": 36.0, "2027-28": 42.0},
+    )
+    performance.add_indicator(
+        app,
+        ref,
+        "BV86",
+        "Cost of collection per household",
+        "GBP",
+        False,
+        True,
+        57.0,
+        "2025-26",
+        {"2027-28": 52.0},
+    )
+    performance.import_comparators(app, ref, _paper(folder, "benchmarks.csv", BENCHMARKS))
+    for row in performance.compare(app, ref):
+        say(
+            f"  {row.code} {row.value:g}: rank {row.result.rank} of {row.result.of}, quartile "
+            f"{row.result.quartile}; top quartile needs {row.result.top_quartile_threshold:g}"
+        )
+
+
+def _compete(app: App, ref: str, say: Say) -> None:
+    for criterion, weight in (("Quality", 40), ("Cost", 30), ("Staff terms", 30)):
+        appraisal.add_criterion(app, ref, criterion, weight)
+    scores = {
+        "In-house improvement": (75, 60, 90),
+        "Partnership": (65, 70, 60),
+        "Competitive tender": (60, 80, 30),
+    }
+    for name, values in scores.items():
+        appraisal.add_option(app, ref, name)
+        for criterion, value in zip(("Quality", "Cost", "Staff terms"), values, strict=True):
+            appraisal.score(app, ref, name, criterion, value)
+    appraisal.choose(
+        app,
+        ref,
+        "In-house improvement",
+        "Highest weighted score, and keeps staff terms and conditions",
+    )
+    best = appraisal.appraisal(app, ref).ranked[0]
+    say(f"  options appraised; chosen: {best.name} ({best.total:g})")
 
 
 def _consult(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) -> None:

@@ -210,12 +210,22 @@ def use_smtp(db: Path, port: int, timeout: float = 2, max_attempts: int = 3) -> 
 
 STAGE_EVIDENCE = {
     "challenge": ["scope_statement", "baseline_profile"],
-    "compare": ["performance_indicators", "benchmark_figures"],
+    "compare": [],
     "consult": ["consultation_plan", "consultation_findings"],
-    "compete": ["options_appraisal"],
-    "report": ["review_report", "improvement_plan"],
+    "compete": [],
+    "report": ["review_report"],
     "monitor": ["monitoring_report"],
 }
+BENCHMARKS = """authority,code,period,value
+Northshire,BV82a,2025-26,38.1
+Southshire,BV82a,2025-26,29.4
+Westshire,BV82a,2025-26,44.0
+Eastshire,BV82a,2025-26,35.5
+Northshire,BV86,2025-26,61.2
+Southshire,BV86,2025-26,55.0
+Westshire,BV86,2025-26,70.4
+Eastshire,BV86,2025-26,48.9
+"""
 STAGE_AGREEMENTS = {
     "challenge": ["scope", "baseline_profile", "information_disclosure"],
     "report": ["priorities", "performance_targets"],
@@ -229,6 +239,28 @@ def prepare(cli: Cli, ref: str, stage: str, tmp: Path) -> None:
     for item in STAGE_AGREEMENTS.get(stage, []):
         cli.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON")
     today = datetime.now(LONDON).date().isoformat()
+    if stage == "compare":
+        cli.ok("pi", "add", ref, "BV82a", "--name", "Household waste recycled", "--unit", "%",
+               "--baseline", "31.5", "--baseline-period", "2025-26", "--target", "2027-28=40")
+        cli.ok("pi", "add", ref, "BV86", "--name", "Cost of collection per household",
+               "--unit", "GBP", "--lower-is-better", "--baseline", "52.0",
+               "--baseline-period", "2025-26")
+        extract = tmp / "benchmarks.csv"
+        extract.write_text(BENCHMARKS)
+        cli.ok("pi", "import", ref, str(extract))
+    if stage == "compete":
+        for name, quality, cost in (("In-house improvement", 70, 60), ("Tender", 55, 75)):
+            cli.ok("option", "add", ref, name)
+            if name == "In-house improvement":
+                cli.ok("option", "criterion", ref, "Quality", "--weight", "60")
+                cli.ok("option", "criterion", ref, "Cost", "--weight", "40")
+            cli.ok("option", "score", ref, name, "Quality", str(quality))
+            cli.ok("option", "score", ref, name, "Cost", str(cost))
+        cli.ok("option", "choose", ref, "In-house improvement", "--rationale",
+               "Highest weighted score; keeps staff terms")
+    if stage == "report":
+        cli.ok("action", "add", ref, "--title", "Weekly food waste collection", "--owner",
+               "sam@exampleshire.gov.uk", "--due", "2027-12-01", "--indicator", "BV82a")
     if stage == "consult":
         cli.ok("activity", "add", ref, "--method", "workshop", "--on", today,
                "--category", "trade_union", "--category", "tenants", "--category", "users")

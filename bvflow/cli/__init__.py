@@ -15,6 +15,7 @@ from bvflow.cli import (
     evidence,
     involvement,
     notify,
+    performance,
     reviews,
     workflows,
 )
@@ -73,6 +74,17 @@ def main(
     )
 
 
-for module in (db, workflows, reviews, evidence, involvement, audit, calendar, notify, demo):
+for module in (
+    db,
+    workflows,
+    reviews,
+    evidence,
+    involvement,
+    performance,
+    audit,
+    calendar,
+    notify,
+    demo,
+):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -61,10 +61,12 @@ def appraise(
     scores: Mapping[tuple[str, str], float],
     chosen: str | None,
 ) -> list[Appraised]:
-    """Weighted totals (sum of weight x score), best first."""
+    """Weighted scores on the criteria's 0-100 scale (sum of weight x score / sum of weights),
+    best first; a criterion not yet scored counts as 0."""
     found = []
+    whole = sum(weights.values()) or 1.0
     for option in options:
         given = {c: scores[(option, c)] for c in weights if (option, c) in scores}
-        total = sum(weights[c] * s for c, s in given.items())
+        total = sum(weights[c] * s for c, s in given.items()) / whole
         found.append(Appraised(option, round(total, 4), len(given), option == chosen))
     return sorted(found, key=lambda a: (-a.total, a.name))

@@ -133,6 +133,7 @@ def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[s
         if m.status == "scheduled" and m.starts_at <= now
     ]
     return {
+        **_compare_compete_report_facts(session, review.id),
         "involved": {k: frozenset(v) for k, v in involved.items()},
         "agreed": frozenset(a.item for a in repo.agreements_for(session, review.id, review.stage)),
         "proposals": tuple(proposals),
@@ -164,3 +165,23 @@ def record_change(
     return repo.append_event(
         session, NewEvent(now, app.actor, action, review.ref, review.stage, review.stage, payload)
     )
+
+
+def _compare_compete_report_facts(session: Session, review_id: int) -> dict[str, Any]:
+    from bvflow.services.appraisal import appraisal_of
+    from bvflow.services.performance import benchmarked_count
+    from bvflow.services.plan import plan_facts
+
+    appraisal = appraisal_of(session, review_id)
+    unscored = tuple(
+        a.name
+        for a in appraisal.ranked
+        if a.scored < len(appraisal.criteria) or not appraisal.criteria
+    )
+    return {
+        "benchmarked": benchmarked_count(session, review_id),
+        "options": len(appraisal.ranked),
+        "options_unscored": unscored,
+        "option_chosen": any(a.chosen for a in appraisal.ranked),
+        **plan_facts(session, review_id),
+    }

@@ -1,0 +1,151 @@
+"""The improvement plan: actions with owners, due dates and the indicator targets they serve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from bvflow import inputs
+from bvflow.errors import InputError
+from bvflow.services.app import App, load_live, record_change
+from bvflow.store import Session, repo
+from bvflow.store.models import PlanAction
+
+STATUSES: Final = ("planned", "in_progress", "done", "dropped")
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    title: str
+    owner: str
+    due: str
+    indicator: str | None
+    priority: str
+    status: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _view(row: PlanAction) -> ActionView:
+    return ActionView(
+        int(row.id or 0),
+        row.title,
+        row.owner,
+        row.due.isoformat(),
+        row.indicator_code,
+        row.priority,
+        row.status,
+    )
+
+
+def add_action(
+    app: App,
+    ref: str,
+    title: str,
+    owner: str,
+    due: date,
+    indicator: str | None = None,
+    priority: str = "",
+) -> ActionView:
+    """Add an action to the improvement plan."""
+    title = inputs.text(title, "the title", max_length=300)
+    owner = inputs.email(owner)
+    priority = inputs.text(priority, "the priority", max_length=200, required=False)
+    loaded = load_live(app, ref, "add an action to")
+    now = app.now()
+    with app.db.write() as session:
+        review_id = int(loaded.review.id or 0)
+        if indicator is not None:
+            repo.indicator(session, review_id, indicator)
+        row = PlanAction(
+            review_id=review_id,
+            title=title,
+            owner=owner,
+            due=due,
+            indicator_code=indicator,
+            priority=priority,
+            added_by=app.actor,
+            added_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        record_change(
+            session,
+            app,
+            now,
+            loaded,
+            "action.added",
+            {
+                "action_id": row.id,
+                "title": title,
+                "owner": owner,
+                "due": due.isoformat(),
+                "indicator": indicator,
+                "priority": priority,
+            },
+        )
+    return _view(row)
+
+
+def update_action(
+    app: App,
+    ref: str,
+    action_id: int,
+    status: str | None = None,
+    due: date | None = None,
+    owner: str | None = None,
+) -> ActionView:
+    """Change an action's status, due date or owner (audited, with the values before)."""
+    if status is None and due is None and owner is None:
+        raise InputError("give --status, --due or --owner")
+    if status is not None and status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    owner = inputs.email(owner) if owner is not None else None
+    loaded = load_live(app, ref, "update an action of")
+    now = app.now()
+    with app.db.write() as session:
+        row = repo.load_action(session, int(loaded.review.id or 0), action_id)
+        before = {"status": row.status, "due": row.due.isoformat(), "owner": row.owner}
+        row.status = status or row.status
+        row.due = due or row.due
+        row.owner = owner or row.owner
+        row.updated_at = now
+        session.add(row)
+        record_change(
+            session,
+            app,
+            now,
+            loaded,
+            "action.updated",
+            {
+                "action_id": action_id,
+                "before": before,
+                "after": {"status": row.status, "due": row.due.isoformat(), "owner": row.owner},
+            },
+        )
+    return _view(row)
+
+
+def actions(app: App, ref: str) -> list[ActionView]:
+    with app.db.read() as session:
+        review = repo.load_review(session, ref)
+        return [_view(a) for a in repo.actions_for(session, int(review.id or 0))]
+
+
+def plan_facts(session: Session, review_id: int) -> dict[str, Any]:
+    """What the improvement_plan requirement needs to know."""
+    rows = repo.actions_for(session, review_id)
+    live = [a for a in rows if a.status != "dropped"]
+    served = {a.indicator_code for a in live if a.indicator_code}
+    indicators = repo.indicators_for(session, review_id)
+    values = repo.indicator_values(session, [int(i.id or 0) for i in indicators])
+    with_target = {
+        i.code
+        for i in indicators
+        if any(v.indicator_id == i.id and v.kind == "target" for v in values)
+    }
+    return {"actions": len(live), "targets_without_action": tuple(sorted(with_target - served))}
