@@ -16,6 +16,7 @@ from bvflow.cli import (
     involvement,
     notify,
     performance,
+    reports,
     reviews,
     workflows,
 )
@@ -84,6 +85,7 @@ for module in (
     audit,
     calendar,
     notify,
+    reports,
     demo,
 ):
     for command in module.COMMANDS:

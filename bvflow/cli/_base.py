@@ -6,9 +6,7 @@ them SQLAlchemy) are imported inside commands.
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,23 +132,9 @@ def emit_json(data: Any) -> None:
 
 
 def emit_csv(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-    click.echo(buffer.getvalue(), nl=False)
+    from bvflow.exports import to_csv
 
-
-def _csv_cell(value: Any) -> Any:
-    # Neutralise spreadsheet formulas in user-supplied text (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
+    click.echo(to_csv(rows, fields), nl=False)
 
 
 def emit_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:

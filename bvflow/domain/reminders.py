@@ -137,11 +137,21 @@ def due_reminders(plan: ReminderPlan, timing: StageTiming, calendar: WorkingCale
     """The reminders due on ``timing.today`` (none while suspended)."""
     if timing.suspended:
         return []
-    today, target = timing.today, timing.target
-    found = _period_ends(plan, timing, calendar, today)
-    if target is not None:
-        found += _before_target(plan, calendar, target, today)
-        if plan.on_target and today == target:
-            found.append(Due("due_today", target))
-        found += _overdue(plan, calendar, target, today)
+    found = _period_ends(plan, timing, calendar, timing.today)
+    if timing.target is not None:
+        found += deadline_reminders(plan, calendar, timing.target, timing.today)
     return found
+
+
+def deadline_reminders(
+    plan: ReminderPlan, calendar: WorkingCalendar, deadline: date, today: date
+) -> list[Due]:
+    """Reminders before, on and after a deadline (a stage's due date or an action's)."""
+    found = _before_target(plan, calendar, deadline, today)
+    if plan.on_target and today == deadline:
+        found.append(Due("due_today", deadline))
+    return found + _overdue(plan, calendar, deadline, today)
+
+
+# Improvement-plan actions: a week's notice, then weekly while overdue.
+ACTION_PLAN: Final = ReminderPlan(before_target=(5,), overdue_every=5)

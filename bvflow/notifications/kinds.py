@@ -30,4 +30,6 @@ KINDS: Final = (
     "meeting_updated",
     "meeting_cancelled",
     "proposal_circulated",
+    "action_due_soon",
+    "action_overdue",
 )

@@ -22,7 +22,7 @@ from bvflow.notifications.message import build_email
 from bvflow.notifications.render import Rendered, render
 from bvflow.notifications.transports import DeliveryError, Outgoing, Transport, open_transport
 from bvflow.services.app import App, Loaded, calendar_for, timing_from
-from bvflow.services.notices import recipients, reminder_rows
+from bvflow.services.notices import action_rows, recipients, reminder_rows
 from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage
 from bvflow.workflow_files import definition_from_source
@@ -52,6 +52,7 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
     suspensions = repo.suspensions_by_review(session)
     watchers = repo.watchers_by_review(session)
     party = repo.party_by_review(session)
+    actions = repo.open_actions_by_review(session)
     entries = repo.open_stage_entries(session)
     rows: list[OutboxMessage] = []
     for review in repo.reviews_by_status(session, "active"):
@@ -64,14 +65,10 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
             if e is None or e >= review.stage_entered_at
         ]
         timing = timing_from(loaded, now, relevant)
-        rows += reminder_rows(
-            loaded,
-            authority,
-            timing,
-            entries.get(review.id, 0),
-            recipients(review, watchers.get(review.id, []), party=party.get(review.id, [])),
-            now,
-        )
+        people = recipients(review, watchers.get(review.id, []), party=party.get(review.id, []))
+        rows += reminder_rows(loaded, authority, timing, entries.get(review.id, 0), people, now)
+        for action in actions.get(review.id, []):
+            rows += action_rows(loaded, authority, action, people, timing.today, now)
     return rows
 
 

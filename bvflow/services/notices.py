@@ -16,12 +16,12 @@ from typing import Any
 from bvflow.domain.audit import SealedEvent
 from bvflow.domain.definition import Definition
 from bvflow.domain.involvement import audience
-from bvflow.domain.reminders import Due, due_reminders
+from bvflow.domain.reminders import ACTION_PLAN, Due, deadline_reminders, due_reminders
 from bvflow.domain.timetable import StageTiming
 from bvflow.notifications.kinds import CLOSED_NOTICE, NOTICE_FOR_ACTION, REMINDER_PREFIX
 from bvflow.services.app import Loaded
 from bvflow.store import Session, repo
-from bvflow.store.models import OutboxMessage, PartyMember, Review, Watcher
+from bvflow.store.models import OutboxMessage, PartyMember, PlanAction, Review, Watcher
 
 
 @dataclass(frozen=True)
@@ -216,3 +216,38 @@ def _reminder(
     if due.coordinator_only:
         people = [p for p in people if p.role == "coordinator"]
     return outbox_rows(review, REMINDER_PREFIX + due.kind, key, people, context, now)
+
+
+def action_rows(
+    loaded: Loaded,
+    authority: str,
+    action: PlanAction,
+    people: list[Recipient],
+    today: date,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Reminders for an improvement-plan action, to its owner and the coordinator."""
+    rows: list[OutboxMessage] = []
+    owner = Recipient(action.owner, "Action owner", "officer")
+    coordinator = [p for p in people if p.role == "coordinator"]
+    for due in deadline_reminders(ACTION_PLAN, loaded.calendar, action.due, today):
+        context = context_for(
+            loaded,
+            authority,
+            None,
+            due_on=due.due_on.isoformat(),
+            details=dict(due.details),
+            action={
+                "id": action.id,
+                "title": action.title,
+                "owner": action.owner,
+                "due": action.due.isoformat(),
+                "indicator": action.indicator_code,
+                "status": action.status,
+            },
+        )
+        key = f"action:{action.id}:{due.kind}:{due.due_on.isoformat()}"
+        rows += outbox_rows(
+            loaded.review, f"action_{due.kind}", key, [owner, *coordinator], context, now
+        )
+    return rows

@@ -139,7 +139,36 @@ def preview(app: App, kind: str, ref: str) -> Rendered:
         },
         clear_days=when.clear_days,
         min_days=when.min_days,
-        recipient={"email": loaded.review.coordinator, "name": "Review coordinator"},
+        recipient={
+            "email": loaded.review.coordinator,
+            "name": "Review coordinator",
+            "role": "coordinator",
+        },
+        papers=[
+            {"id": 0, "title": "(a paper)", "file_name": "paper.pdf", "disclosure": "restricted"}
+        ],
+        attachments=[],
+        meeting={
+            "id": 0,
+            "uid": "preview@bvflow",
+            "sequence": 0,
+            "title": "Working party",
+            "place": "(the place)",
+            "starts_at": now.isoformat(),
+            "minutes": 120,
+            "status": "scheduled",
+            "notice_days": 5,
+            "override_reason": None,
+        },
+        proposal={"id": 0, "title": "(the proposal)"},
+        action={
+            "id": 0,
+            "title": "(the action)",
+            "owner": loaded.review.coordinator,
+            "due": when.today.isoformat(),
+            "indicator": None,
+            "status": "planned",
+        },
     )
     context["kind"] = kind
     return render(kind, json.loads(json.dumps(context, default=str)), app.settings.templates_dir)

@@ -667,3 +667,11 @@ def open_actions_by_review(session: Session) -> dict[int, list[PlanAction]]:
     for row in session.exec(query.order_by(col(PlanAction.due))).all():
         found.setdefault(row.review_id, []).append(row)
     return found
+
+
+def stage_entries(session: Session, review_id: int) -> Sequence[StageEntry]:
+    return session.exec(
+        select(StageEntry)
+        .where(col(StageEntry.review_id) == review_id)
+        .order_by(col(StageEntry.entered_at), col(StageEntry.id))
+    ).all()

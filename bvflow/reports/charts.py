@@ -1,0 +1,182 @@
+"""Inline SVG charts for reports: a review's timetable, and an indicator's trend.
+
+Pure functions from data to SVG text; every piece of user text is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+
+WIDTH = 760
+LABEL = 150
+ROW = 26
+PALETTE = {
+    "planned": "#b1b4b6",
+    "actual": "#1d70b8",
+    "suspended": "#d4351c",
+    "override": "#d4351c",
+    "target": "#00703c",
+    "band": "#f3f2f1",
+    "median": "#505a5f",
+}
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One stage: its planned span, and the spans it actually ran (more than one if returned)."""
+
+    name: str
+    planned: tuple[date, date] | None
+    actual: Sequence[tuple[date, date]] = ()
+
+
+@dataclass(frozen=True)
+class Timetable:
+    rows: Sequence[StageRow]
+    suspensions: Sequence[tuple[date, date]] = ()
+    overrides: Sequence[tuple[date, str]] = field(default_factory=tuple)
+
+
+def _span(rows: Sequence[StageRow], extra: Sequence[date]) -> tuple[date, date]:
+    days = [
+        d
+        for r in rows
+        for pair in ([r.planned] if r.planned else []) + list(r.actual)
+        for d in pair
+    ] + list(extra)
+    start, end = min(days), max(days)
+    return start, end if end > start else date.fromordinal(start.toordinal() + 1)
+
+
+def timetable_svg(chart: Timetable, title: str) -> str:
+    """Planned (grey) against actual (blue) stage dates; suspensions and overrides in red."""
+    rows = list(chart.rows)
+    if not rows:
+        return ""
+    extra = [d for pair in chart.suspensions for d in pair] + [d for d, _ in chart.overrides]
+    start, end = _span(rows, extra)
+    scale = (WIDTH - LABEL - 10) / max((end - start).days, 1)
+
+    def x(day: date) -> float:
+        return LABEL + (day - start).days * scale
+
+    height = ROW * len(rows) + 40
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart timetable" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, row in enumerate(rows):
+        y = 10 + i * ROW
+        parts.append(f'<text x="4" y="{y + 15}" font-size="12">{escape(row.name)}</text>')
+        if row.planned:
+            a, b = row.planned
+            parts.append(
+                f'<rect class="planned" x="{x(a):.1f}" y="{y + 2}" '
+                f'width="{max(x(b) - x(a), 2):.1f}" height="8" '
+                f'fill="{PALETTE["planned"]}"><title>planned {a} to {b}</title></rect>'
+            )
+        for a, b in row.actual:
+            parts.append(
+                f'<rect class="actual" x="{x(a):.1f}" y="{y + 11}" '
+                f'width="{max(x(b) - x(a), 2):.1f}" height="10" '
+                f'fill="{PALETTE["actual"]}"><title>actual {a} to {b}</title></rect>'
+            )
+    bottom = 10 + ROW * len(rows)
+    for a, b in chart.suspensions:
+        parts.append(
+            f'<rect class="suspension" x="{x(a):.1f}" y="6" '
+            f'width="{max(x(b) - x(a), 2):.1f}" height="{bottom - 6}" '
+            f'fill="{PALETTE["suspended"]}" fill-opacity="0.15">'
+            f"<title>suspended {a} to {b}</title></rect>"
+        )
+    for day, why in chart.overrides:
+        parts.append(
+            f'<path class="override" d="M{x(day):.1f},{bottom} l-6,10 h12 z" '
+            f'fill="{PALETTE["override"]}"><title>timetable overridden on {day}: '
+            f"{escape(why)}</title></path>"
+        )
+    parts.append(
+        f'<text x="{LABEL}" y="{bottom + 24}" font-size="11">{start:%d %b %Y}</text>'
+        f'<text x="{WIDTH - 10}" y="{bottom + 24}" font-size="11" '
+        f'text-anchor="end">{end:%d %b %Y}</text></svg>'
+    )
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Trend:
+    code: str
+    name: str
+    periods: Sequence[str]
+    actuals: dict[str, float]
+    targets: dict[str, float]
+    quartiles: tuple[float, float, float] | None = None  # lower, median, upper
+
+
+def trend_svg(trend: Trend) -> str:
+    """An indicator's actuals (line) and targets (dashed) against the comparators' quartiles."""
+    values = (
+        list(trend.actuals.values()) + list(trend.targets.values()) + list(trend.quartiles or ())
+    )
+    if not values or not trend.periods:
+        return ""
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.1 or 1.0
+    low, high = low - pad, high + pad
+    height, top, bottom = 220, 20, 180
+    step = (WIDTH - LABEL - 20) / max(len(trend.periods) - 1, 1)
+
+    def x(i: int) -> float:
+        return LABEL + i * step
+
+    def y(v: float) -> float:
+        return bottom - (v - low) / (high - low) * (bottom - top)
+
+    title = f"{trend.code} {trend.name}"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart trend" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    if trend.quartiles:
+        q1, median, q3 = trend.quartiles
+        parts.append(
+            f'<rect class="quartiles" x="{LABEL}" y="{min(y(q1), y(q3)):.1f}" '
+            f'width="{WIDTH - LABEL - 20}" height="{abs(y(q1) - y(q3)):.1f}" '
+            f'fill="{PALETTE["band"]}"><title>comparators: lower quartile {q1:g}, '
+            f"upper quartile {q3:g}</title></rect>"
+            f'<line class="median" x1="{LABEL}" x2="{WIDTH - 20}" y1="{y(median):.1f}" '
+            f'y2="{y(median):.1f}" stroke="{PALETTE["median"]}" stroke-dasharray="2 3"/>'
+        )
+    for name, series, style in (
+        ("actual", trend.actuals, ""),
+        ("target", trend.targets, ' stroke-dasharray="6 4"'),
+    ):
+        points = [(x(i), y(series[p])) for i, p in enumerate(trend.periods) if p in series]
+        colour = PALETTE["actual" if name == "actual" else "target"]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            parts.append(
+                f'<polyline class="{name}" points="{path}" fill="none" '
+                f'stroke="{colour}" stroke-width="2"{style}/>'
+            )
+        for (px, py), p in zip(points, [p for p in trend.periods if p in series], strict=True):
+            parts.append(
+                f'<circle class="{name}" cx="{px:.1f}" cy="{py:.1f}" r="4" '
+                f'fill="{colour}"><title>{name} {escape(p)}: {series[p]:g}</title>'
+                "</circle>"
+            )
+    for i, p in enumerate(trend.periods):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{bottom + 20}" font-size="11" '
+            f'text-anchor="middle">{escape(p)}</text>'
+        )
+    parts.append(
+        f'<text x="4" y="{top + 4}" font-size="11">{high:.3g}</text>'
+        f'<text x="4" y="{bottom}" font-size="11">{low:.3g}</text></svg>'
+    )
+    return "".join(parts)

@@ -1,0 +1,376 @@
+"""Reports: a review's report for an audience, the inspection pack, the programme.
+
+The audience decides what is disclosed: ``public`` sees public papers only; the
+``working-party`` public and restricted ones; ``internal`` everything. Every timetable
+override and every dissent appears in every audience's report.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from bvflow.domain.calendar import local_date
+from bvflow.domain.involvement import DISCLOSURES
+from bvflow.errors import InputError
+from bvflow.exports import to_csv
+from bvflow.reports import charts
+from bvflow.reports.render import render_report
+from bvflow.services.app import App, Loaded, load, timing
+from bvflow.services.appraisal import appraisal_of
+from bvflow.services.audit import verify
+from bvflow.services.performance import comparisons, indicator_views
+from bvflow.services.reviews import event_dict
+from bvflow.store import Session, repo
+
+AUDIENCES: Final = {
+    "public": frozenset({"public"}),
+    "working-party": frozenset({"public", "restricted"}),
+    "internal": frozenset(DISCLOSURES),
+}
+FORMATS: Final = ("html", "md")
+
+
+def _planned(loaded: Loaded, start: date) -> dict[str, tuple[date, date]]:
+    """Planned stage spans: each stage's target, one after another, from the review's start."""
+    planned = {}
+    for stage in loaded.definition.stages:
+        if stage.final:
+            break
+        end = loaded.calendar.nth_counting_day(
+            start, stage.target_working_days or stage.min_working_days
+        )
+        planned[stage.name] = (start, end)
+        start = end
+    return planned
+
+
+def _timetable(
+    session: Session, loaded: Loaded, now: datetime, overrides: list[dict[str, Any]]
+) -> charts.Timetable:
+    review = loaded.review
+    review_id = int(review.id or 0)
+    planned = _planned(loaded, local_date(review.created_at))
+    entries = repo.stage_entries(session, review_id)
+    rows = []
+    for stage in loaded.definition.stages:
+        if stage.final:
+            continue
+        actual = [
+            (local_date(e.entered_at), local_date(e.left_at or now))
+            for e in entries
+            if e.stage == stage.name
+        ]
+        rows.append(charts.StageRow(stage.title, planned.get(stage.name), actual))
+    suspensions = [
+        (local_date(s.started_at), local_date(s.ended_at or now))
+        for s in repo.suspensions_since(session, review_id, review.created_at)
+    ]
+    marks = [(date.fromisoformat(o["at"][:10]), o["reason"] or "") for o in overrides]
+    return charts.Timetable(rows, suspensions, marks)
+
+
+def _overrides(session: Session, ref: str) -> list[dict[str, Any]]:
+    """Every override of the rules: the timetable, or a meeting's notice."""
+    found = []
+    for event in repo.find_events(session, repo.EventFilter(review=ref)):
+        if event.action in ("review.timetable_overridden", "meeting.notice_overridden"):
+            found.append(
+                {
+                    "at": event.at.isoformat(),
+                    "actor": event.actor,
+                    "what": "timetable" if event.action.startswith("review") else "meeting notice",
+                    "stage": event.from_stage,
+                    "reason": event.payload.get("reason"),
+                }
+            )
+    return found
+
+
+def _trends(session: Session, review_id: int) -> list[dict[str, Any]]:
+    compared = {c.code: c for c in comparisons(session, review_id)}
+    found = []
+    for view in indicator_views(session, review_id):
+        actuals = dict(view.actuals)
+        if view.baseline_period and view.baseline_value is not None:
+            actuals.setdefault(view.baseline_period, view.baseline_value)
+        periods = sorted(set(actuals) | set(view.targets))
+        c = compared.get(view.code)
+        quartiles = (
+            (c.result.lower_quartile, c.result.median, c.result.upper_quartile) if c else None
+        )
+        svg = charts.trend_svg(
+            charts.Trend(view.code, view.name, periods, actuals, dict(view.targets), quartiles)
+        )
+        found.append({"indicator": view, "comparison": c.as_dict() if c else None, "svg": svg})
+    return found
+
+
+@dataclass
+class ReportData:
+    """Everything a review report shows, already filtered for its audience."""
+
+    audience: str
+    generated_at: str
+    authority: str
+    review: dict[str, Any]
+    timing: dict[str, Any]
+    timetable_svg: str
+    stages: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
+    agreements: list[dict[str, Any]]
+    party: list[dict[str, Any]]
+    activities: list[dict[str, Any]]
+    meetings: list[dict[str, Any]]
+    proposals: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    withheld: int
+    trends: list[dict[str, Any]]
+    appraisal: dict[str, Any]
+    actions: list[dict[str, Any]]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _party(session: Session, review_id: int, audience: str) -> list[dict[str, Any]]:
+    found = []
+    for m in repo.party_for(session, review_id):
+        row = {
+            "name": m.name,
+            "organisation": m.organisation,
+            "category": m.category,
+            "role": m.role,
+        }
+        if audience == "internal":
+            row["email"] = m.email
+        found.append(row)
+    return found
+
+
+def _papers(
+    session: Session, review_id: int, allowed: frozenset[str]
+) -> tuple[list[dict[str, Any]], int, dict[int, str]]:
+    rows = repo.evidence_for(session, review_id)
+    shown = [
+        {
+            "id": e.id,
+            "stage": e.stage,
+            "kind": e.kind,
+            "title": e.title,
+            "disclosure": e.disclosure,
+            "file_name": e.file_name,
+            "sha256": e.file_sha256,
+            "recorded_at": e.recorded_at.isoformat(),
+        }
+        for e in rows
+        if e.disclosure in allowed
+    ]
+    return shown, len(rows) - len(shown), {int(e.id or 0): e.disclosure for e in rows}
+
+
+def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> ReportData:
+    """Collect a review's report data for ``audience``."""
+    allowed = AUDIENCES[audience]
+    review = loaded.review
+    review_id = int(review.id or 0)
+    when = timing(session, loaded, now)
+    overrides = _overrides(session, review.ref)
+    papers, withheld, level = _papers(session, review_id, allowed)
+    proposals = [
+        {"title": p.title, "stage": p.stage, "circulated_at": p.circulated_at.isoformat()}
+        for p in repo.proposals_for(session, review_id)
+        if level.get(p.evidence_id) in allowed
+    ]
+    agreements = [
+        {
+            "item": a.item,
+            "stage": a.stage,
+            "agreed_by": json.loads(a.agreed_by),
+            "dissent": json.loads(a.dissent),
+            "note": a.note,
+            "recorded_at": a.recorded_at.isoformat(),
+        }
+        for a in repo.agreements_for(session, review_id)
+    ]
+    return ReportData(
+        audience=audience,
+        generated_at=now.isoformat(),
+        authority=repo.load_authority(session).name,
+        review={
+            "ref": review.ref,
+            "title": review.title,
+            "service": review.service,
+            "coordinator": review.coordinator,
+            "status": review.status,
+            "stage": review.stage,
+            "workflow": loaded.definition.title,
+            "digest": review.definition_digest,
+            "created_at": review.created_at.isoformat(),
+        },
+        timing={
+            "entered_on": when.entered_on.isoformat(),
+            "clear_days": when.clear_days,
+            "earliest": when.earliest.isoformat() if when.earliest else None,
+            "target": when.target.isoformat() if when.target else None,
+            "overdue": when.overdue,
+        },
+        timetable_svg=charts.timetable_svg(
+            _timetable(session, loaded, now, overrides), f"Timetable of {review.ref}"
+        ),
+        stages=[
+            {
+                "stage": e.stage,
+                "via": e.via,
+                "entered_at": e.entered_at.isoformat(),
+                "left_at": e.left_at.isoformat() if e.left_at else None,
+            }
+            for e in repo.stage_entries(session, review_id)
+        ],
+        overrides=overrides,
+        agreements=agreements,
+        party=_party(session, review_id, audience),
+        activities=[
+            {
+                "method": a.method,
+                "held_on": a.held_on.isoformat(),
+                "stage": a.stage,
+                "categories": json.loads(a.categories),
+                "summary": a.summary,
+                "outcome": a.outcome,
+            }
+            for a in repo.activities_for(session, review_id)
+        ],
+        meetings=[
+            {
+                "title": m.title,
+                "starts_at": m.starts_at.isoformat(),
+                "place": m.place,
+                "status": m.status,
+                "override_reason": m.override_reason,
+            }
+            for m in repo.meetings_for(session, review_id)
+        ],
+        proposals=proposals,
+        evidence=papers,
+        withheld=withheld,
+        trends=_trends(session, review_id),
+        appraisal=appraisal_of(session, review_id).as_dict(),
+        actions=[
+            {
+                "title": a.title,
+                "owner": a.owner,
+                "due": a.due.isoformat(),
+                "indicator": a.indicator_code,
+                "status": a.status,
+            }
+            for a in repo.actions_for(session, review_id)
+        ],
+    )
+
+
+def _check(audience: str, fmt: str) -> None:
+    if audience not in AUDIENCES:
+        raise InputError(f"audience must be one of {', '.join(AUDIENCES)}")
+    if fmt not in FORMATS:
+        raise InputError(f"format must be one of {', '.join(FORMATS)}")
+
+
+def review_report(app: App, ref: str, fmt: str = "html", audience: str = "internal") -> str:
+    """The review's report as self-contained HTML or Markdown."""
+    _check(audience, fmt)
+    with app.db.read() as session:
+        data = gather(session, load(session, ref), audience, app.now())
+    return render_report("review", fmt, data.__dict__)
+
+
+def inspection_pack(app: App, ref: str, out: Path) -> dict[str, Any]:
+    """A zip for inspectors: the internal report, the evidence index, the audit trail CSV
+    and the chain's verification result with a checkpoint."""
+    if out.exists() and out.is_dir():
+        raise InputError(f"{out} is a directory; give a file name such as pack.zip")
+    now = app.now()
+    with app.db.read() as session:
+        loaded = load(session, ref)
+        data = gather(session, loaded, "internal", now)
+        trail = [
+            event_dict(e)
+            for e in repo.find_events(session, repo.EventFilter(review=loaded.review.ref))
+        ]
+    verdict = verify(app).as_dict()
+    files = {
+        "report.html": render_report("review", "html", data.__dict__),
+        "report.md": render_report("review", "md", data.__dict__),
+        "evidence-index.csv": to_csv(
+            data.evidence,
+            ["id", "stage", "kind", "title", "disclosure", "file_name", "sha256", "recorded_at"],
+        ),
+        "audit-trail.csv": to_csv(
+            trail,
+            ["seq", "at", "actor", "action", "review", "from_stage", "to_stage", "payload", "hash"],
+        ),
+        "verify.json": json.dumps(
+            {**verdict, "review": loaded.review.ref, "generated_at": now.isoformat()}, indent=2
+        ),
+    }
+    try:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+            for name, text in files.items():
+                pack.writestr(name, text)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+    return {"file": str(out), "files": sorted(files), "intact": verdict["intact"]}
+
+
+def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
+    """Every review on one timeline, with its stage and status."""
+    if fmt not in (*FORMATS, "csv", "json"):
+        raise InputError("format must be one of html, md, csv, json")
+    now = app.now()
+    with app.db.read() as session:
+        rows: list[dict[str, Any]] = []
+        for review in repo.find_reviews(session, repo.ReviewFilter()):
+            created = local_date(review.created_at)
+            if (
+                year is not None
+                and created.year != year
+                and not (review.status in ("active", "suspended") and created.year < year)
+            ):
+                continue
+            loaded = load(session, review.ref)
+            entries = [
+                (e.stage, local_date(e.entered_at), local_date(e.left_at or now))
+                for e in repo.stage_entries(session, int(review.id or 0))
+            ]
+            rows.append(
+                {
+                    "ref": review.ref,
+                    "title": review.title,
+                    "service": review.service,
+                    "stage": review.stage,
+                    "status": review.status,
+                    "created_on": created.isoformat(),
+                    "entries": entries,
+                    "workflow": loaded.definition.name,
+                }
+            )
+    if fmt == "json":
+        return (
+            json.dumps([{k: v for k, v in r.items() if k != "entries"} for r in rows], indent=2)
+            + "\n"
+        )
+    if fmt == "csv":
+        return to_csv(
+            rows, ["ref", "title", "service", "stage", "status", "created_on", "workflow"]
+        )
+    svg = charts.timetable_svg(
+        charts.Timetable(
+            [charts.StageRow(r["ref"], None, [(a, b) for _, a, b in r["entries"]]) for r in rows]
+        ),
+        "Programme of reviews",
+    )
+    return render_report(
+        "programme", fmt, {"rows": rows, "svg": svg, "year": year, "generated_at": now.isoformat()}
+    )
