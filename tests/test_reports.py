@@ -1,0 +1,199 @@
+"""Reports: rendered, parsed, filtered by audience, safe from injected markup, and drawn."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import time_machine
+from conftest import Cli, advance_when_ready, prepare
+
+HOSTILE = 'Bins <script>alert("x")</script> & <img src=x onerror=alert(1)> | **bold** {{ 7*7 }}'
+
+
+class Page(HTMLParser):
+    """Collects tags, text and the elements a report must have."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.ids |= {v for k, v in attrs if k == "id" and v}
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+@pytest.fixture
+def reviewed(initialised: Cli, new_review: Callable[..., str],
+             travel: time_machine.Coordinates, tmp_path: Path) -> str:
+    """A review taken to monitor, with everything the reports show, and hostile text."""
+    ref = new_review(HOSTILE)
+    initialised.ok("party", "add", ref, "--name", "Sam <b>Patel</b>", "--email",
+                   "sam@unison.example", "--organisation", "UNISON", "--category", "trade_union")
+    initialised.ok("evidence", "add", ref, "--kind", "terms_of_reference", "--title",
+                   "Confidential staffing plan", "--disclosure", "confidential")
+    initialised.ok("evidence", "add", ref, "--kind", "meeting_minutes", "--title",
+                   "Working-party minutes", "--disclosure", "restricted")
+    prepare(initialised, ref, "challenge", tmp_path)
+    initialised.ok("review", "advance", ref, "--override-timetable", "--reason",
+                   "Members <em>agreed</em> to shorten")
+    initialised.ok("agreement", "record", ref, "--item", "scope", "--agreed-by", "UNISON",
+                   "--dissent", "GMB", "--note", "GMB <i>objects</i>")
+    for stage in ("compare", "consult", "compete", "report"):
+        prepare(initialised, ref, stage, tmp_path)
+        advance_when_ready(initialised, ref, travel)
+    initialised.ok("pi", "record", ref, "BV82a", "--period", "2026-27", "--value", "35")
+    return ref
+
+
+def report(cli: Cli, ref: str, *extra: str) -> str:
+    return cli.ok("report", "review", ref, *extra).stdout
+
+
+def test_html_report_has_every_section_and_both_charts(initialised: Cli, reviewed: str) -> None:
+    html = report(initialised, reviewed)
+    page = parse(html)
+    assert {"overrides", "timetable", "agreements", "involvement", "performance", "options",
+            "plan", "evidence"} <= page.ids
+    assert page.tags.count("svg") == 3  # the timetable and two indicator trends
+    text = " ".join(page.text)
+    assert "Members <em>agreed</em> to shorten" in text  # shown as text, not markup
+    assert "GMB <i>objects</i>" in text
+    assert "In-house improvement" in text
+    assert "Weekly food waste collection" in text
+    assert "ranked" in text
+    assert "<script>" not in html
+    assert "<img" not in html
+    assert "<em>" not in html
+    assert "<i>objects" not in html
+    assert "<b>Patel" not in html
+
+
+@pytest.mark.parametrize(("audience", "shown", "hidden"), [
+    ("public", set(), {"Confidential staffing plan", "Working-party minutes", "sam@unison"}),
+    ("working-party", {"Working-party minutes"}, {"Confidential staffing plan", "sam@unison"}),
+    ("internal", {"Working-party minutes", "Confidential staffing plan", "sam@unison"}, set()),
+], ids=["public", "working-party", "internal"])
+def test_the_audience_decides_what_is_disclosed(initialised: Cli, reviewed: str, audience: str,
+                                                shown: set[str], hidden: set[str]) -> None:
+    for fmt in ("html", "md"):
+        text = report(initialised, reviewed, "--audience", audience, "--format", fmt)
+        text = text.replace("\\", "")  # Markdown escapes
+        for item in shown:
+            assert item in text, (fmt, item)
+        for item in hidden:
+            assert item not in text, (fmt, item)
+        # Overrides and dissent are in every audience's report.
+        assert "timetable" in text
+        assert "GMB" in text
+        assert "shorten" in text
+
+
+def test_markdown_escapes_user_text(initialised: Cli, reviewed: str) -> None:
+    md = report(initialised, reviewed, "--format", "md")
+    assert md.startswith(f"# {reviewed}: Bins \\<script\\>")
+    assert "<script>" not in md
+    assert "**bold**" not in md
+    assert "{{ 7*7 }}" not in md
+    assert "49" not in md.splitlines()[0]
+
+
+def test_report_to_a_file(initialised: Cli, reviewed: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = initialised.ok("report", "review", reviewed, "-o", str(out))
+    assert result.stdout == ""
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_inspection_pack(initialised: Cli, reviewed: str, tmp_path: Path) -> None:
+    out = tmp_path / "pack.zip"
+    result = initialised.ok("report", "inspection", reviewed, "-o", str(out))
+    assert "(audit trail intact)" in result.stdout
+    with zipfile.ZipFile(out) as pack:
+        assert sorted(pack.namelist()) == ["audit-trail.csv", "evidence-index.csv",
+                                           "report.html", "report.md", "verify.json"]
+        verdict = json.loads(pack.read("verify.json"))
+        trail = list(csv.DictReader(io.StringIO(pack.read("audit-trail.csv").decode())))
+        index = list(csv.DictReader(io.StringIO(pack.read("evidence-index.csv").decode())))
+        html = pack.read("report.html").decode()
+    assert verdict["intact"] is True
+    assert {row["action"] for row in trail} >= {"review.created", "review.timetable_overridden",
+                                                 "agreement.recorded", "review.advanced"}
+    assert all(row["review"] == reviewed for row in trail)
+    assert "Confidential staffing plan" in {row["title"] for row in index}
+    assert "internal" in html
+
+
+def test_programme_in_every_format(initialised: Cli, reviewed: str,
+                                   new_review: Callable[..., str]) -> None:
+    second = new_review("Street lighting")
+    rows = json.loads(initialised.ok("report", "programme", "--format", "json").stdout)
+    assert [(r["ref"], r["stage"]) for r in rows] == [(reviewed, "monitor"), (second,
+                                                                               "challenge")]
+    csv_text = initialised.ok("report", "programme", "--format", "csv").stdout
+    assert csv_text.splitlines()[0] == "ref,title,service,stage,status,created_on,workflow"
+    assert "'" not in csv_text.splitlines()[2]
+    html = initialised.ok("report", "programme", "--year", "2027").stdout
+    assert parse(html).tags.count("svg") == 1
+    assert "Street lighting" in html
+    none = json.loads(initialised.ok("report", "programme", "--year", "2026", "--format",
+                                     "json").stdout)
+    assert none == []
+
+
+def test_indicator_exports_neutralise_formulas(initialised: Cli,
+                                               new_review: Callable[..., str]) -> None:
+    ref = new_review("=HYPERLINK(\"http://evil\")")
+    listed = initialised.ok("review", "list", "--csv").stdout.splitlines()
+    assert listed[1].startswith(f'{ref},"\'=HYPERLINK')
+
+
+@pytest.mark.slow
+def test_report_renders_in_headless_chromium(initialised: Cli, reviewed: str,
+                                             tmp_path: Path) -> None:
+    from PIL import Image
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing; .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed here (CI installs and runs it)")
+    page = tmp_path / "report.html"
+    page.write_text(report(initialised, reviewed))
+    shot = tmp_path / "report.png"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars"]
+    subprocess.run([browser, *flags, "--window-size=1100,2400", f"--screenshot={shot}",
+                    page.as_uri()], capture_output=True, timeout=120, check=True)
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert dom.count("<svg") == 3
+    assert "polyline" in dom
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1100, 2400)
+    colours = image.getcolors(maxcolors=1_000_000) or []
+    assert len(colours) > 50  # text, tables and charts, not a blank page
+    blue = sum(count for count, (r, g, b) in colours if b > 150 and r < 80)
+    assert blue > 500  # the actual-dates bars and indicator lines are drawn
