@@ -6,9 +6,11 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import re
 import socket
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +23,8 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from bvflow.cli import main
 from bvflow.domain.calendar import LONDON
@@ -58,16 +62,90 @@ def travel() -> Iterator[time_machine.Coordinates]:
         yield traveller
 
 
+# Set to a PostgreSQL URL to run the suite against PostgreSQL: each test gets its own schema.
+PG_URL = os.environ.get("BVFLOW_TEST_DATABASE_URL")
+
+
+class Target(os.PathLike[str]):
+    """The database a test runs against: a SQLite file, or a PostgreSQL schema.
+
+    ``str()`` is what ``--db`` is given; ``parent`` is the folder for settings and mail.
+    """
+
+    def __init__(self, url: str, home: Path, path: Path | None) -> None:
+        self.url, self.home, self.path = url, home, path
+
+    def __str__(self) -> str:
+        return str(self.path) if self.path is not None else self.url
+
+    def __fspath__(self) -> str:
+        if self.path is None:
+            raise TypeError("a PostgreSQL database has no file")
+        return str(self.path)
+
+    @property
+    def parent(self) -> Path:
+        return self.home
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return f"sqlite:///{self.path}" if self.path is not None else self.url
+
+    def exists(self) -> bool:
+        return self.path.exists() if self.path is not None else True
+
+    def __getattr__(self, name: str) -> Any:
+        """File operations (write_bytes, stat...) for SQLite-only tests."""
+        if self.path is None:
+            raise AttributeError(f"a PostgreSQL test database has no file ({name})")
+        return getattr(self.path, name)
+
+
+def _schema_url(base: str, schema: str) -> str:
+    url = make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "bvflow.db"
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
+    """The test's database; the working directory is the test's folder (settings, mail)."""
+    monkeypatch.chdir(tmp_path)
+    if PG_URL is None:
+        yield Target(f"sqlite:///{tmp_path / 'bvflow.db'}", tmp_path, tmp_path / "bvflow.db")
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Target(_schema_url(PG_URL, schema), tmp_path, None)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def sqlite_only(reason: str) -> pytest.MarkDecorator:
+    """For tests of SQLite itself (its file, WAL, its triggers): left out of the PG run."""
+    return pytest.mark.sqlite_only(reason=reason)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if PG_URL is None:
+        return
+    keep = [i for i in items if i.get_closest_marker("sqlite_only") is None]
+    dropped = [i for i in items if i.get_closest_marker("sqlite_only") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @dataclass
 class Cli:
     """Runs ``bvflow`` in-process against one database, as one actor."""
 
-    db: Path
+    db: Target
     actor: str = "coordinator"
 
     def __call__(self, *args: str, actor: str | None = None, **kwargs: Any) -> Result:
@@ -82,7 +160,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(db_path: Path) -> Cli:
+def cli(db_path: Target) -> Cli:
     return Cli(db_path)
 
 
@@ -95,7 +173,7 @@ def initialised(cli: Cli, travel: time_machine.Coordinates) -> Cli:
 
 @pytest.fixture
 def app(initialised: Cli) -> Iterator[App]:
-    application = App(Database(f"sqlite:///{initialised.db}"), actor="api-user")
+    application = App(Database(initialised.db.sqlalchemy_url), actor="api-user")
     yield application
     application.db.dispose()
 
@@ -110,25 +188,58 @@ def new_review(initialised: Cli) -> Callable[..., str]:
     return create
 
 
-def snapshot(path: Path) -> tuple[str, list[str]]:
-    """The database file's hash and its logical dump: both must be unchanged by bad input."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
-    if not path.exists():
-        return digest, []
-    with sqlite3.connect(path) as conn:
-        dump = list(conn.iterdump())
-    conn.close()
-    return digest, dump
-
-
-def events(path: Path) -> list[tuple[Any, ...]]:
-    """Every audit event row (seq, actor, action, review, from, to, record)."""
-    conn = sqlite3.connect(path)
+def query(target: Target | Path, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of a query, on either backend."""
+    url = target.sqlalchemy_url if isinstance(target, Target) else f"sqlite:///{target}"
+    engine = create_engine(url)
     try:
-        return conn.execute("SELECT seq, actor, action, review, from_stage, to_stage, record "
-                            "FROM audit_events ORDER BY seq").fetchall()
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
     finally:
+        engine.dispose()
+
+
+def execute(target: Target, *statements: str) -> None:
+    """Run raw SQL (for tampering tests), committing."""
+    engine = create_engine(target.sqlalchemy_url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def snapshot(target: Target | Path) -> tuple[str, list[str]]:
+    """Everything in the database: bad input must leave it exactly as it was.
+
+    SQLite: the file's hash and its logical dump. PostgreSQL: every table's rows in order.
+    """
+    path = target.path if isinstance(target, Target) else target
+    if path is not None:
+        if not path.exists():
+            return "absent", []
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with sqlite3.connect(path) as conn:
+            dump = list(conn.iterdump())
         conn.close()
+        return digest, dump
+    assert isinstance(target, Target)
+    engine = create_engine(target.sqlalchemy_url)
+    try:
+        tables = sorted(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            dump = [f"{t}: {tuple(row)}" for t in tables
+                    for row in conn.execute(text(f'SELECT * FROM "{t}" ORDER BY 1'))]
+    finally:
+        engine.dispose()
+    return "postgresql", dump
+
+
+def events(target: Target | Path) -> list[tuple[Any, ...]]:
+    """Every audit event row (seq, actor, action, review, from, to, record)."""
+    return query(target, "SELECT seq, actor, action, review, from_stage, to_stage, record "
+                         "FROM audit_events ORDER BY seq")
 
 
 # --- mail -------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import Cli, events
+from conftest import Cli, events, query
 
 import bvflow
 from bvflow import App, ConflictError, RefusedError
@@ -79,10 +78,8 @@ def test_editing_a_workflow_file_does_not_change_a_running_review(
     new_ref = after.stdout.strip()
     initialised.ok("evidence", "add", new_ref, "--kind", "scope_statement", "--title", "Scope")
     initialised.ok("review", "advance", new_ref)
-    with sqlite3.connect(initialised.db) as conn:
-        pinned = conn.execute("SELECT r.ref, d.source FROM reviews r JOIN definitions d "
-                              "ON d.digest = r.definition_digest ORDER BY r.ref").fetchall()
-    conn.close()
+    pinned = query(initialised.db, "SELECT r.ref, d.source FROM reviews r JOIN definitions d "
+                                   "ON d.digest = r.definition_digest ORDER BY r.ref")
     assert "baseline_profile" in pinned[0][1]
     assert pinned[1][1] == relaxed
     assert [e[2] for e in events(initialised.db)].count("definition.pinned") == 2

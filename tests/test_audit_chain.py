@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
 
 import pytest
 from conftest import Cli
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import DBAPIError
 
 from bvflow.domain.audit import canonical, chain_hash
 
-DROP_TRIGGERS = "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+
+class Raw:
+    """Raw SQL on either backend, outside bvflow, as someone tampering with the tables."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> CursorResult[Any]:
+        names = iter(range(len(params)))
+        named = re.sub(r"\?", lambda _: f":p{next(names)}", sql)
+        return self.conn.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})
+
+    def drop_triggers(self) -> None:
+        if self.postgres:
+            self.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+        else:
+            self.execute("DROP TRIGGER audit_events_no_update")
+            self.execute("DROP TRIGGER audit_events_no_delete")
+
+    def instant(self, stamp: str) -> Any:
+        """A record's 'at' as each backend's column stores it."""
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return when if self.postgres else when.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @pytest.fixture
@@ -27,10 +55,11 @@ def trail(initialised: Cli, new_review: Callable[..., str]) -> Cli:
 
 
 @pytest.fixture
-def raw(trail: Cli) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(trail.db, isolation_level=None)
-    yield conn
-    conn.close()
+def raw(trail: Cli) -> Iterator[Raw]:
+    engine = create_engine(trail.db.sqlalchemy_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        yield Raw(conn)
+    engine.dispose()
 
 
 def verify(cli: Cli, *extra: str) -> tuple[int, str]:
@@ -55,13 +84,13 @@ def test_intact_chain_verifies(trail: Cli) -> None:
     ],
     ids=["update", "delete"],
 )
-def test_database_refuses_update_and_delete(raw: sqlite3.Connection, statement: str) -> None:
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+def test_database_refuses_update_and_delete(raw: Raw, statement: str) -> None:
+    with pytest.raises(DBAPIError, match="append-only"):
         raw.execute(statement)
 
 
-def test_altered_payload_byte_is_found(trail: Cli, raw: sqlite3.Connection) -> None:
-    raw.executescript(DROP_TRIGGERS)
+def test_altered_payload_byte_is_found(trail: Cli, raw: Raw) -> None:
+    raw.drop_triggers()
     record = raw.execute("SELECT record FROM audit_events WHERE seq = 5").fetchone()[0]
     raw.execute(
         "UPDATE audit_events SET record = ? WHERE seq = 5",
@@ -74,32 +103,32 @@ def test_altered_payload_byte_is_found(trail: Cli, raw: sqlite3.Connection) -> N
     )
 
 
-def test_altered_column_is_found(trail: Cli, raw: sqlite3.Connection) -> None:
-    raw.executescript(DROP_TRIGGERS)
+def test_altered_column_is_found(trail: Cli, raw: Raw) -> None:
+    raw.drop_triggers()
     raw.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 4")
     code, out = verify(trail)
     assert code == 5
     assert "event 4: its actor column does not match its hashed record" in out
 
 
-def test_deleted_event_is_found(trail: Cli, raw: sqlite3.Connection) -> None:
-    raw.executescript(DROP_TRIGGERS)
+def test_deleted_event_is_found(trail: Cli, raw: Raw) -> None:
+    raw.drop_triggers()
     raw.execute("DELETE FROM audit_events WHERE seq = 6")
     code, out = verify(trail)
     assert code == 5
     assert "event 6 is missing (removed)" in out
 
 
-def test_deleted_last_event_is_found_from_the_head(trail: Cli, raw: sqlite3.Connection) -> None:
-    raw.executescript(DROP_TRIGGERS)
+def test_deleted_last_event_is_found_from_the_head(trail: Cli, raw: Raw) -> None:
+    raw.drop_triggers()
     raw.execute("DELETE FROM audit_events WHERE seq = 8")
     code, out = verify(trail)
     assert code == 5
     assert "the chain ends at event 7 but the database recorded its head as event 8" in out
 
 
-def test_reordered_events_are_found(trail: Cli, raw: sqlite3.Connection) -> None:
-    raw.executescript(DROP_TRIGGERS)
+def test_reordered_events_are_found(trail: Cli, raw: Raw) -> None:
+    raw.drop_triggers()
     raw.execute("UPDATE audit_events SET seq = -1 WHERE seq = 4")
     raw.execute("UPDATE audit_events SET seq = 4 WHERE seq = 5")
     raw.execute("UPDATE audit_events SET seq = 5 WHERE seq = -1")
@@ -108,7 +137,7 @@ def test_reordered_events_are_found(trail: Cli, raw: sqlite3.Connection) -> None
     assert "audit trail broken at event 4" in out
 
 
-def _forge_from(raw: sqlite3.Connection, seq: int) -> None:
+def _forge_from(raw: Raw, seq: int) -> None:
     """Insert a forged event at ``seq`` and re-hash everything after it, head included."""
     rows = raw.execute(
         "SELECT seq, record FROM audit_events WHERE seq >= ? ORDER BY seq", (seq,)
@@ -127,7 +156,7 @@ def _forge_from(raw: sqlite3.Connection, seq: int) -> None:
             "record, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 data["seq"],
-                data["at"].replace("T", " ").rstrip("Z"),
+                raw.instant(data["at"]),
                 data["actor"],
                 data["action"],
                 data["review"],
@@ -143,11 +172,11 @@ def _forge_from(raw: sqlite3.Connection, seq: int) -> None:
 
 
 def test_forged_insert_with_recomputed_chain_needs_a_checkpoint(
-    trail: Cli, raw: sqlite3.Connection
+    trail: Cli, raw: Raw
 ) -> None:
     anchor = trail.ok("audit", "checkpoint").stdout.strip()
     assert anchor.startswith("8:")
-    raw.executescript(DROP_TRIGGERS)
+    raw.drop_triggers()
     _forge_from(raw, 4)
     # A perfectly recomputed chain verifies on its own...
     assert verify(trail)[0] == 0
@@ -164,7 +193,7 @@ def test_checkpoint_json(trail: Cli) -> None:
     assert verify(trail, "--checkpoint", data["anchor"])[0] == 0
 
 
-def test_records_are_canonical_json_and_chain(trail: Cli, raw: sqlite3.Connection) -> None:
+def test_records_are_canonical_json_and_chain(trail: Cli, raw: Raw) -> None:
     prev = "0" * 64
     for record, prev_hash, digest in raw.execute(
         "SELECT record, prev_hash, hash FROM audit_events ORDER BY seq"

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import Cli, snapshot
+from conftest import Cli, snapshot, sqlite_only
+
+# Many cases corrupt or replace the database file itself.
+pytestmark = sqlite_only("bad database files")
 
 REF = "BV-2027-001"
 EMAIL = "jo@exampleshire.gov.uk"

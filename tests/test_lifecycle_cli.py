@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import time_machine
-from conftest import STAGE_EVIDENCE, Cli, advance_when_ready, events, prepare, snapshot
+from conftest import STAGE_EVIDENCE, Cli, advance_when_ready, events, prepare, query, snapshot
 
 from bvflow.domain.calendar import LONDON
 from bvflow.store.database import SCHEMA_HEAD
@@ -225,9 +224,7 @@ def test_evidence_with_a_file_is_stored_and_hashed(
     listed = json.loads(initialised.ok("evidence", "list", ref, "--json").stdout)
     assert [(e["kind"], e["disclosure"], e["file_sha256"]) for e in listed] == [
         ("scope_statement", "public", added["file_sha256"])]
-    with sqlite3.connect(initialised.db) as conn:
-        (content,) = conn.execute("SELECT content FROM evidence").fetchone()
-    conn.close()
+    ((content,),) = query(initialised.db, "SELECT content FROM evidence")
     assert content == paper.read_bytes()
     payload = json.loads(events(initialised.db)[-1][6])["payload"]
     assert payload["file_sha256"] == added["file_sha256"]

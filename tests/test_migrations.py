@@ -19,7 +19,7 @@ def test_code_expects_the_migrations_head() -> None:
 
 
 def test_models_match_the_migrations(initialised: Cli) -> None:
-    db = Database(f"sqlite:///{initialised.db}")
+    db = Database(initialised.db.sqlalchemy_url)
     try:
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -32,7 +32,7 @@ def test_downgrade_and_upgrade_keep_the_data(initialised: Cli,
                                             new_review: Callable[..., str]) -> None:
     ref = new_review()
     before = events(initialised.db)
-    db = Database(f"sqlite:///{initialised.db}")
+    db = Database(initialised.db.sqlalchemy_url)
     try:
         for revision in migrate.known_revisions()[1:]:  # newest first, head excluded
             migrate.downgrade(db, revision)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import mailbox
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 import time_machine
-from conftest import Cli, events
+from conftest import Cli, Target, events, query
 
 from bvflow.domain.calendar import LONDON
 
@@ -34,13 +34,8 @@ stages:
 """
 
 
-def outbox(db: Path) -> list[tuple[str, str, str, str]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT kind, recipient, status, dedupe_key FROM outbox ORDER BY id"
-                            ).fetchall()
-    finally:
-        conn.close()
+def outbox(db: Target) -> list[tuple[Any, ...]]:
+    return query(db, "SELECT kind, recipient, status, dedupe_key FROM outbox ORDER BY id")
 
 
 def maildir(db: Path) -> list[tuple[str, str]]:

@@ -45,7 +45,7 @@ def test_scheduler_ticks_and_stops_on_sigterm(cli: Cli) -> None:
         second = start(initialised.db)
         out, err = second.communicate(timeout=60)
         assert second.returncode == 1
-        assert err.strip().startswith("Error: another 'bvflow scheduler run' (pid ")
+        assert err.strip().startswith("Error: another 'bvflow scheduler run' ")
         assert "already running" in err
         assert "Traceback" not in err
     finally:

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import Cli, SmtpServer, events, use_smtp
+from conftest import Cli, SmtpServer, Target, events, query, snapshot, use_smtp
 
 
-def statuses(db: Path) -> dict[str, tuple[str, int, str | None]]:
-    conn = sqlite3.connect(db)
-    try:
-        rows = conn.execute("SELECT recipient, status, attempts, last_error FROM outbox "
-                            "ORDER BY id").fetchall()
-    finally:
-        conn.close()
+def statuses(db: Target) -> dict[str, tuple[str, int, str | None]]:
+    rows = query(db, "SELECT recipient, status, attempts, last_error FROM outbox ORDER BY id")
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
@@ -133,9 +126,7 @@ def test_password_comes_from_the_environment_and_goes_nowhere_else(
     assert result.stdout == "queued 0, sent 0, retrying 1, failed 0\n"
     error = statuses(initialised.db)["jo@exampleshire.gov.uk"][2] or ""
     assert "AUTH" in error
-    conn = sqlite3.connect(initialised.db)
-    dump = "\n".join(conn.iterdump())
-    conn.close()
+    dump = "\n".join(snapshot(initialised.db)[1])
     assert secret not in dump
     assert secret not in result.stdout + result.stderr
     assert secret not in initialised.ok("audit", "log", "--json").stdout

@@ -16,7 +16,8 @@ from sqlalchemy import text
 from bvflow.errors import StoreError
 from bvflow.store.database import Database
 
-ADVISORY_KEY = 0x62766677  # "bvfw"
+# One lock per database and schema, so that two installs sharing a server do not block.
+KEY_SQL = "hashtext(current_database() || '.' || current_schema() || '.bvflow-scheduler')"
 
 
 @contextmanager
@@ -27,7 +28,7 @@ def scheduler_lock(db: Database) -> Iterator[None]:
             yield held
         return
     with db.guard(), db.engine.connect() as conn:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+        got = conn.execute(text(f"SELECT pg_try_advisory_lock({KEY_SQL})")).scalar()
         if not got:
             raise StoreError(
                 f"another 'bvflow scheduler run' is already running on {db.describe()}"
@@ -35,7 +36,7 @@ def scheduler_lock(db: Database) -> Iterator[None]:
         try:
             yield None
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            conn.execute(text(f"SELECT pg_advisory_unlock({KEY_SQL})"))
 
 
 @contextmanager

@@ -382,10 +382,11 @@ def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:
         return 0
     values = [row.model_dump(exclude={"id"}) for row in rows]
     insert = _insert_for(session)
-    result = session.execute(
-        insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    statement = (insert(OutboxMessage).values(values)
+                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(col(OutboxMessage.id)))
+    # RETURNING counts what was inserted on both backends (rowcount is -1 on some drivers).
+    return len(session.execute(statement).all())
 
 
 def _insert_for(session: Session) -> Any:
