@@ -38,6 +38,12 @@ def email(value: str) -> str:
     return str(result.normalized)
 
 
+def address(value: str) -> str:
+    """An email address as a recipient key: validated and lower-cased, so that
+    Pat@union.example and pat@union.example are one person."""
+    return email(value).lower()
+
+
 def iso_date(value: str, field: str) -> date:
     """A date written as YYYY-MM-DD."""
     try:

@@ -13,7 +13,7 @@ The keys are a user interface::
     username = ""
     password_env = "BVFLOW_SMTP_PASSWORD"
     timeout = 30
-    max_attempts = 5
+    max_attempts = 12               # with backoff from 1 minute to 6 hours: about 3 days
     [mail.notify]
     api_key_env = "BVFLOW_NOTIFY_API_KEY"
     [mail.notify.templates]
@@ -67,7 +67,7 @@ class Settings:
     maildir: Path = Path("mail")
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
-    max_attempts: int = 5
+    max_attempts: int = 12
     templates_dir: Path | None = None
 
 
@@ -115,7 +115,7 @@ def _smtp(mail: Mapping[str, Any], where: str) -> tuple[SmtpSettings, int]:
         raise InputError(f"{where}: security must be one of {', '.join(SECURITY)}")
     if not 0 < smtp.port < 65536 or not 0 < smtp.timeout <= 600:
         raise InputError(f"{where}: port must be 1-65535 and timeout 1-600 seconds")
-    attempts = _get(table, "max_attempts", int, 5, where)
+    attempts = _get(table, "max_attempts", int, 12, where)
     if not 1 <= attempts <= 50:
         raise InputError(f"{where}: max_attempts must be between 1 and 50")
     return smtp, attempts

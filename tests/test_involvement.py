@@ -260,3 +260,71 @@ def test_activities_through_the_api(app: App, travel: time_machine.Coordinates) 
     with pytest.raises(bvflow.InputError, match="unknown method 'seance'"):
         bvflow.add_activity(app, ref, "seance", date(2027, 1, 4), ["users"])
     assert [e.action for e in bvflow.audit_log(app, review=ref)][-1] == "activity.recorded"
+
+
+def test_confidential_papers_reach_only_the_reviews_coordinator(
+        initialised: Cli, party: str, tmp_path: Path) -> None:
+    initialised.ok("party", "add", party, "--name", "Kim", "--email", "kim@unison.example",
+                   "--organisation", "UNISON", "--category", "trade_union", "--role",
+                   "coordinator")
+    initialised.ok("agreement", "record", party, "--item", "information_disclosure",
+                   "--agreed-by", "All", "--disclosure-default", "confidential")
+    paper = tmp_path / "salaries.txt"
+    paper.write_text("Salaries\n")
+    initialised.ok("meeting", "schedule", party, "--title", "WP", "--at", "2027-01-20 18:00",
+                   "--place", "Town Hall", "--papers", str(paper))
+    got = delivered(initialised)
+    notices = [m for m in got if "Meeting notice" in str(m["Subject"])]
+    with_paper = sorted(str(m["To"]) for m in notices
+                        if any(p.get_filename() == "salaries.txt" for p in m.iter_attachments()))
+    assert with_paper == ["Review coordinator <jo@exampleshire.gov.uk>"]
+    assert len(notices) == 6
+    papers = json.loads(initialised.ok("evidence", "list", party, "--json").stdout)
+    assert [e["disclosure"] for e in papers if e["kind"] == "meeting_papers"] == ["confidential"]
+
+
+def test_addresses_are_one_person_whatever_their_case(initialised: Cli, party: str) -> None:
+    again = initialised("party", "add", party, "--name", "Sam", "--email", "SAM@Unison.Example",
+                        "--organisation", "UNISON", "--category", "trade_union")
+    assert again.exit_code == 1
+    assert "already in the working party" in again.stderr
+    initialised.ok("party", "remove", party, "Sam@UNISON.example", "--reason", "Left")
+
+
+def test_meetings_that_have_happened_cannot_be_moved(
+        initialised: Cli, party: str, travel: time_machine.Coordinates) -> None:
+    initialised.ok("meeting", "schedule", party, "--title", "WP", "--at", "2027-01-20 18:00",
+                   "--place", "Town Hall")
+    travel.move_to(at("2027-01-21"))
+    moved = initialised("meeting", "reschedule", party, "1", "--at", "2027-02-20 18:00")
+    assert moved.exit_code == 4
+    assert "has already taken place" in moved.stderr
+    assert initialised("meeting", "cancel", party, "1", "--reason", "x").exit_code == 4
+
+
+def test_refusal_names_the_first_working_day(initialised: Cli, party: str,
+                                             travel: time_machine.Coordinates) -> None:
+    travel.move_to(at("2027-03-24"))
+    refused = initialised("meeting", "schedule", party, "--title", "WP", "--at",
+                          "2027-03-30 18:00", "--place", "Town Hall")
+    assert "earliest lawful date is Saturday 3 April 2027, the first working day Monday " \
+           "5 April 2027" in refused.stderr
+
+
+def test_activities_cannot_predate_the_review(initialised: Cli, party: str) -> None:
+    early = initialised("activity", "add", party, "--method", "survey", "--on", "2026-12-01",
+                        "--category", "users")
+    assert early.exit_code == 1
+    assert "before the review was opened" in early.stderr
+
+
+@pytest.mark.parametrize("categories", ["[trade_union, 5]", "[[a]]", "[]", "{}"],
+                         ids=["number", "nested", "empty-list", "empty-map"])
+def test_bad_categories_are_one_line(cli: Cli, tmp_path: Path, categories: str) -> None:
+    path = tmp_path / "wf.yaml"
+    path.write_text(f"name: wf\ntitle: WF\ninvolvement:\n  categories: {categories}\n"
+                    "stages:\n  - name: a\n  - name: z\n    final: true\n")
+    result = cli("workflow", "validate", str(path))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert "involvement.categories" in result.stderr

@@ -458,7 +458,6 @@ def test_a_broken_council_template_is_an_input_error_naming_it(
         render(kind, sample(kind), council_dir=tmp_path)
 
 
-@pytest.mark.xfail(reason="render() reports the kind but not the file or line of a syntax error")
 def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "stage_changed.html.j2").write_text("<p>\n{% if %}\n</p>\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:

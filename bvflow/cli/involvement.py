@@ -206,7 +206,11 @@ def meeting() -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=False),
     help="A paper to send with the notice (repeat).",
 )
-@click.option("--papers-disclosure", type=DISCLOSURE, default="restricted", show_default=True)
+@click.option(
+    "--papers-disclosure",
+    type=DISCLOSURE,
+    help="[default: as agreed for the review's information, else restricted]",
+)
 @click.option("--minutes", type=click.IntRange(5, 24 * 60), default=120, show_default=True)
 @click.option("--reason", help="Why notice is shorter than the rules require (an override).")
 @json_option
@@ -218,7 +222,7 @@ def meeting_schedule(
     at: datetime,
     place: str,
     papers: tuple[Path, ...],
-    papers_disclosure: str,
+    papers_disclosure: str | None,
     minutes: int,
     reason: str | None,
     as_json: bool,

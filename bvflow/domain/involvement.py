@@ -89,7 +89,11 @@ def parse_involvement(data: object) -> InvolvementSettings:
         raise ValueError(f"involvement: unknown key {unknown[0]!r}")
     categories = data.get("categories", CATEGORIES)
     if isinstance(categories, list):
+        if not all(isinstance(c, str) for c in categories):
+            raise ValueError("involvement.categories must be a list of lower-case identifiers")
         categories = {c: CATEGORIES.get(c, c.replace("_", " ").capitalize()) for c in categories}
+    if isinstance(categories, Mapping) and not categories:
+        raise ValueError("involvement.categories must name at least one category")
     if not isinstance(categories, Mapping) or not all(
         isinstance(k, str) and k.isidentifier() and k.islower() and isinstance(v, str)
         for k, v in categories.items()
@@ -122,10 +126,16 @@ def earliest_lawful_meeting(calendar: WorkingCalendar, notice_on: date, days: in
     return calendar.nth_counting_day(notice_on, days) + timedelta(days=1)
 
 
+# The review's own coordinator (a council officer), as distinct from a working-party member
+# whose role in the party is "coordinator".
+REVIEW_COORDINATOR: Final = "review_coordinator"
+
+
 def audience(role: str | None) -> frozenset[str]:
-    """What a recipient may receive: the coordinator everything; working-party members
-    public and restricted papers; observers and anyone outside the party only public ones."""
-    if role == "coordinator":
+    """What a recipient may receive: the review's coordinator everything; working-party
+    members public and restricted papers (confidential never reaches any member); observers
+    and anyone outside the party only public ones."""
+    if role == REVIEW_COORDINATOR:
         return frozenset(DISCLOSURES)
     if role in ROLES and role != "observer":
         return frozenset({"public", "restricted"})

@@ -13,7 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from bvflow.domain.calendar import LONDON
@@ -76,6 +82,10 @@ def render(kind: str, context: dict[str, Any], council_dir: Path | None = None) 
         text_template = text_env.get_template(f"{kind}.txt.j2")
         module = text_template.make_module(context)
         html = html_env.get_template(f"{kind}.html.j2").render(context)
+    except TemplateSyntaxError as exc:
+        name = exc.name or exc.filename or kind
+        raise InputError(f"template {name}, line {exc.lineno}, has a syntax error: "
+                         f"{exc.message}") from exc
     except TemplateError as exc:
         raise InputError(f"template for {kind} cannot be rendered: {exc}") from exc
     subject = _one_line(str(getattr(module, "subject", "")))

@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def add_member(
 ) -> MemberView:
     """Add someone to the review's working party; they receive its notices from now on."""
     name = inputs.text(name, "the name", max_length=100)
-    email = inputs.email(email)
+    email = inputs.address(email)
     organisation = inputs.text(organisation, "the organisation", max_length=200)
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
@@ -109,7 +109,7 @@ def add_member(
 
 def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
     """Take someone off the working party (recorded with the reason, not deleted)."""
-    email = inputs.email(email)
+    email = inputs.address(email)
     why = inputs.reason(reason, "removing a member")
     loaded = load_live(app, ref, "remove a member from")
     now = app.now()
@@ -186,6 +186,8 @@ def add_activity(
     for category in categories:
         _category(loaded, category)
     now = app.now()
+    if held_on < local_date(loaded.review.created_at):
+        raise InputError(f"{held_on.isoformat()} is before the review was opened")
     if held_on > local_date(now):
         raise InputError(
             f"{held_on.isoformat()} is in the future: record an activity once it has happened"
@@ -309,12 +311,20 @@ def _check_notice(
     clear = loaded.calendar.clear_days_between(today, day)
     if clear < days and override is None:
         earliest = earliest_lawful_meeting(loaded.calendar, today, days)
+        working = earliest
+        while not loaded.calendar.is_working_day(working):
+            working += timedelta(days=1)
+        first = (
+            ""
+            if working == earliest
+            else f", the first working day {working:%A} {working.day} {working:%B %Y}"
+        )
         raise RefusedError(
             loaded.review.ref,
             "schedule a meeting for",
             f"notice sent today gives {clear} of {days} clear working days before "
             f"{day:%A} {day.day} {day:%B %Y}; the earliest lawful date is "
-            f"{earliest:%A} {earliest.day} {earliest:%B %Y} (or override with --reason)",
+            f"{earliest:%A} {earliest.day} {earliest:%B %Y}{first} (or override with --reason)",
         )
     return days
 
@@ -372,7 +382,7 @@ def schedule_meeting(
     at: datetime,
     place: str,
     papers: Sequence[Path] = (),
-    disclosure: str = "restricted",
+    disclosure: str | None = None,
     minutes: int = 120,
     override_reason: str | None = None,
 ) -> MeetingView:
@@ -383,10 +393,10 @@ def schedule_meeting(
     at = _when(at)
     loaded = load_live(app, ref, "schedule a meeting for")
     now = app.now()
-    rows = [
-        _paper(loaded, app, "meeting_papers", p, f"Papers for {title}: {p.name}", disclosure, now)
-        for p in papers
-    ]
+    if disclosure is None:
+        with app.db.read() as session:
+            disclosure = default_disclosure(session, int(loaded.review.id or 0))
+    rows = [_paper(loaded, app, "meeting_papers", p, p.name, disclosure, now) for p in papers]
     with app.db.write() as session:
         days = _check_notice(session, loaded, at, now, reason)
         for row in rows:
@@ -435,10 +445,14 @@ def schedule_meeting(
     return _meeting_view(meeting)
 
 
-def _meeting(session: Session, loaded: Loaded, meeting_id: int) -> Meeting:
+def _meeting(session: Session, loaded: Loaded, meeting_id: int, now: datetime) -> Meeting:
     meeting = repo.load_meeting(session, int(loaded.review.id or 0), meeting_id)
     if meeting.status == "cancelled":
         raise RefusedError(loaded.review.ref, "change meeting", f"{meeting_id} is cancelled")
+    if meeting.starts_at <= now:
+        raise RefusedError(
+            loaded.review.ref, "change meeting", f"{meeting_id} has already taken place"
+        )
     return meeting
 
 
@@ -457,7 +471,7 @@ def reschedule_meeting(
     loaded = load_live(app, ref, "reschedule a meeting of")
     now = app.now()
     with app.db.write() as session:
-        meeting = _meeting(session, loaded, meeting_id)
+        meeting = _meeting(session, loaded, meeting_id, now)
         if at is not None:
             meeting.starts_at = _when(at)
             meeting.notice_days = _check_notice(session, loaded, meeting.starts_at, now, reason)
@@ -492,7 +506,7 @@ def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> M
     loaded = load_live(app, ref, "cancel a meeting of")
     now = app.now()
     with app.db.write() as session:
-        meeting = _meeting(session, loaded, meeting_id)
+        meeting = _meeting(session, loaded, meeting_id, now)
         meeting.status, meeting.sequence = "cancelled", meeting.sequence + 1
         session.add(meeting)
         record_change(

@@ -15,7 +15,7 @@ from typing import Any
 
 from bvflow.domain.audit import SealedEvent
 from bvflow.domain.definition import Definition
-from bvflow.domain.involvement import audience
+from bvflow.domain.involvement import REVIEW_COORDINATOR, audience
 from bvflow.domain.reminders import ACTION_PLAN, Due, deadline_reminders, due_reminders
 from bvflow.domain.timetable import StageTiming
 from bvflow.notifications.kinds import CLOSED_NOTICE, NOTICE_FOR_ACTION, REMINDER_PREFIX
@@ -38,7 +38,7 @@ def recipients(
     party: list[PartyMember] | None = None,
 ) -> list[Recipient]:
     """The coordinator, the working party, then watchers (once each, case-insensitively)."""
-    found = [Recipient(review.coordinator, "Review coordinator", "coordinator")]
+    found = [Recipient(review.coordinator, "Review coordinator", REVIEW_COORDINATOR)]
     if not coordinator_only:
         found += [Recipient(m.email, m.name, m.role) for m in party or []]
         found += [Recipient(w.email, w.name, None) for w in watchers]
@@ -103,6 +103,8 @@ def _for(
     """The context one recipient may see: papers beyond their disclosure level are left out."""
     allowed = audience(person.role)
     visible = [p for p in papers if p["disclosure"] in allowed]
+    if "proposal" in context and papers and not visible:
+        context = {**context, "proposal": {**context["proposal"], "title": None}}
     return {
         **context,
         "papers": visible,
@@ -214,7 +216,7 @@ def _reminder(
     )
     key = f"reminder:{review.id}:{entry_id}:{due.kind}:{due.due_on.isoformat()}"
     if due.coordinator_only:
-        people = [p for p in people if p.role == "coordinator"]
+        people = [p for p in people if p.role == REVIEW_COORDINATOR]
     return outbox_rows(review, REMINDER_PREFIX + due.kind, key, people, context, now)
 
 
@@ -229,7 +231,7 @@ def action_rows(
     """Reminders for an improvement-plan action, to its owner and the coordinator."""
     rows: list[OutboxMessage] = []
     owner = Recipient(action.owner, "Action owner", "officer")
-    coordinator = [p for p in people if p.role == "coordinator"]
+    coordinator = [p for p in people if p.role == REVIEW_COORDINATOR]
     for due in deadline_reminders(ACTION_PLAN, loaded.calendar, action.due, today):
         context = context_for(
             loaded,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Final
 
 from bvflow.domain.audit import NewEvent
@@ -134,7 +134,7 @@ def preview(app: App, kind: str, ref: str) -> Rendered:
         details={
             "days": PREVIEW_DAYS_BEFORE,
             "days_overdue": 1,
-            "ends_on": when.earliest.isoformat() if when.earliest else None,
+            "ends_on": (when.earliest - timedelta(days=1)).isoformat() if when.earliest else None,
             "earliest": when.earliest.isoformat() if when.earliest else None,
         },
         clear_days=when.clear_days,
@@ -142,7 +142,7 @@ def preview(app: App, kind: str, ref: str) -> Rendered:
         recipient={
             "email": loaded.review.coordinator,
             "name": "Review coordinator",
-            "role": "coordinator",
+            "role": "review_coordinator",
         },
         papers=[
             {"id": 0, "title": "(a paper)", "file_name": "paper.pdf", "disclosure": "restricted"}

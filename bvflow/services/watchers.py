@@ -22,7 +22,7 @@ class WatcherView:
 
 def watch(app: App, ref: str, email: str, name: str = "") -> WatcherView:
     """Add a recipient of the review's notices and reminders."""
-    email = inputs.email(email)
+    email = inputs.address(email)
     name = inputs.text(name, "the name", max_length=100, required=False)
     now = app.now()
     with app.db.write() as session:
@@ -46,7 +46,7 @@ def watch(app: App, ref: str, email: str, name: str = "") -> WatcherView:
 
 def unwatch(app: App, ref: str, email: str) -> None:
     """Stop sending a review's notices to an address."""
-    email = inputs.email(email)
+    email = inputs.address(email)
     now = app.now()
     with app.db.write() as session:
         review = repo.load_review(session, ref)

@@ -382,9 +382,12 @@ def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:
         return 0
     values = [row.model_dump(exclude={"id"}) for row in rows]
     insert = _insert_for(session)
-    statement = (insert(OutboxMessage).values(values)
-                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                 .returning(col(OutboxMessage.id)))
+    statement = (
+        insert(OutboxMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(OutboxMessage.id))
+    )
     # RETURNING counts what was inserted on both backends (rowcount is -1 on some drivers).
     return len(session.execute(statement).all())
 
