@@ -6,6 +6,7 @@ The keys are a user interface::
     transport = "maildir"            # maildir | smtp | notify
     from = "Best Value Team <bestvalue@exampleshire.gov.uk>"
     maildir = "mail"                 # relative to the settings file
+    lease_seconds = 600              # a sender that dies mid-batch: its messages are retaken
     [mail.smtp]
     host = "localhost"
     port = 25
@@ -69,6 +70,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     max_attempts: int = 12
     templates_dir: Path | None = None
+    lease_seconds: int = 600
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -135,12 +137,22 @@ def _notify(mail: Mapping[str, Any], where: str) -> NotifySettings:
     )
 
 
+def _lease(mail: Mapping[str, Any], where: str) -> int:
+    """How long a sender may hold a claimed message before another takes it over."""
+    lease = _get(mail, "lease_seconds", int, 600, where)
+    if not 1 <= lease <= 86_400:
+        raise InputError(f"{where}: lease_seconds must be between 1 and 86400")
+    return int(lease)
+
+
 def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     """Settings from parsed TOML; paths are relative to the settings file's folder."""
     where = str(source) if source else "settings"
     _unknown(data, {"mail", "templates"}, where)
     mail = _table(data, "mail", where)
-    _unknown(mail, {"transport", "from", "maildir", "smtp", "notify"}, f"{where} [mail]")
+    _unknown(
+        mail, {"transport", "from", "maildir", "smtp", "notify", "lease_seconds"}, f"{where} [mail]"
+    )
     transport = _get(mail, "transport", str, "maildir", where)
     if transport not in TRANSPORTS:
         raise InputError(
@@ -160,6 +172,7 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
         notify=_notify(mail, where),
         max_attempts=attempts,
         templates_dir=base / str(template_dir) if template_dir else None,
+        lease_seconds=_lease(mail, where),
     )
 
 

@@ -84,8 +84,9 @@ def render(kind: str, context: dict[str, Any], council_dir: Path | None = None) 
         html = html_env.get_template(f"{kind}.html.j2").render(context)
     except TemplateSyntaxError as exc:
         name = exc.name or exc.filename or kind
-        raise InputError(f"template {name}, line {exc.lineno}, has a syntax error: "
-                         f"{exc.message}") from exc
+        raise InputError(
+            f"template {name}, line {exc.lineno}, has a syntax error: {exc.message}"
+        ) from exc
     except TemplateError as exc:
         raise InputError(f"template for {kind} cannot be rendered: {exc}") from exc
     subject = _one_line(str(getattr(module, "subject", "")))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from bvflow import faults
 from bvflow.domain.audit import NewEvent
 from bvflow.errors import BVFlowError
 from bvflow.notifications.invite import invitation
@@ -27,7 +28,6 @@ from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage
 from bvflow.workflow_files import definition_from_source
 
-LEASE: Final = timedelta(minutes=10)
 BACKOFF_BASE: Final = timedelta(minutes=1)
 BACKOFF_CAP: Final = timedelta(hours=6)
 BATCH: Final = 200
@@ -187,6 +187,7 @@ def _send_one(app: App, transport: Transport, row: OutboxMessage, report: SweepR
     except DeliveryError as exc:
         _record(app, row, rendered, exc, report)
         return
+    faults.point("after_send")
     _record(app, row, rendered, None, report)
 
 
@@ -201,7 +202,8 @@ def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
         while limit is None or handled < limit:
             now = app.now()
             with app.db.write() as session:
-                batch = repo.claim_due(session, now, now + LEASE, BATCH)
+                lease = timedelta(seconds=app.settings.lease_seconds)
+                batch = repo.claim_due(session, now, now + lease, BATCH)
             if not batch:
                 return
             for row in batch:

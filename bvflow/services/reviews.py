@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bvflow import inputs
+from bvflow import faults, inputs
 from bvflow.domain.audit import NewEvent, SealedEvent
 from bvflow.domain.calendar import WorkingCalendar, local_date
 from bvflow.domain.machine import ABANDONED, fire, possible, return_trigger
@@ -351,6 +351,7 @@ def advance(
             stage_entered_at=now,
             updated_at=now,
         )
+        faults.point("after_state")
         assert review.id is not None
         repo.enter_stage(session, review.id, target, "advanced", now)
         if overridden:
@@ -379,7 +380,10 @@ def advance(
                 {"override_reason": reason if overridden else None, "version": version},
             ),
         )
+        faults.point("after_audit")
         _announce(session, loaded, advanced, now)
+        faults.point("after_outbox")
+    faults.point("after_commit")
     return Change(review.ref, "advanced", review.stage, target, status, version, overridden)
 
 
