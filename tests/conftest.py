@@ -132,10 +132,10 @@ def sqlite_only(reason: str) -> pytest.MarkDecorator:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if PG_URL is None:
-        return
-    keep = [i for i in items if i.get_closest_marker("sqlite_only") is None]
-    dropped = [i for i in items if i.get_closest_marker("sqlite_only") is not None]
+    """Each backend's run leaves out the tests that belong to the other (they run there)."""
+    other = "sqlite_only" if PG_URL is not None else "postgres_only"
+    keep = [i for i in items if i.get_closest_marker(other) is None]
+    dropped = [i for i in items if i.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

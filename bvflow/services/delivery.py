@@ -147,8 +147,8 @@ def _record(
     now = app.now()
     with app.db.write() as session:
         current = repo.load_message(session, int(row.id or 0))
-        if current.status != "sending":
-            return  # someone else recorded it after our lease ran out
+        if current.status != "sending" or current.claimed_until != row.claimed_until:
+            return  # our lease ran out and another sender took the message over
         ref = repo.refs_by_id(session, {current.review_id} if current.review_id else set())
         review = ref.get(current.review_id or 0)
         payload = {"outbox_id": current.id, "kind": current.kind, "recipient": current.recipient}
@@ -191,6 +191,12 @@ def _send_one(app: App, transport: Transport, row: OutboxMessage, report: SweepR
     _record(app, row, rendered, None, report)
 
 
+def _margin(app: App) -> timedelta:
+    """Time a single send may take: a claimed message is not started with less lease left."""
+    slowest = app.settings.smtp.timeout if app.settings.transport == "smtp" else 30.0
+    return timedelta(seconds=min(slowest + 1, app.settings.lease_seconds / 2))
+
+
 def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
     """Send what is due, batch by batch, until nothing due is left (or ``limit`` is reached)."""
     try:
@@ -206,9 +212,13 @@ def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
                 batch = repo.claim_due(session, now, now + lease, BATCH)
             if not batch:
                 return
+            margin = _margin(app)
             for row in batch:
+                # Stop before our lease runs out: what is left is taken over, not sent twice.
+                if row.claimed_until is not None and app.now() + margin >= row.claimed_until:
+                    break
                 _send_one(app, transport, row, report)
-            handled += len(batch)
+                handled += 1
     finally:
         transport.close()
 
