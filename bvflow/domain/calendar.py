@@ -52,6 +52,16 @@ def _bank_holidays(subdiv: str, year: int) -> dict[date, str]:
     return {d: str(name) for d, name in table.items()}
 
 
+@lru_cache(maxsize=200_000)
+def _is_working(nation: str, closures: frozenset[date], day: date) -> bool:
+    # Cached: a sweep asks about the same few hundred days for every review.
+    return (
+        day.weekday() < 5
+        and day not in closures
+        and _bank_holidays(NATIONS[nation], day.year).get(day) is None
+    )
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """Which days are working days for one authority."""
@@ -70,7 +80,7 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """True unless a weekend, a bank holiday of this nation or a council closure day."""
-        return day.weekday() < 5 and day not in self.closures and self.bank_holiday(day) is None
+        return _is_working(self.nation, self.closures, day)
 
     def counting_days(self, after: date, excluded: frozenset[date] = frozenset()) -> Iterator[date]:
         """Working days after ``after`` (exclusive) that are not ``excluded``, in order."""

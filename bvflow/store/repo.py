@@ -392,18 +392,21 @@ def open_stage_entries(session: Session) -> dict[int, int]:
 
 def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:
     """Insert outbox rows, skipping any whose dedupe key exists; returns how many were new."""
-    if not rows:
-        return 0
-    values = [row.model_dump(exclude={"id"}) for row in rows]
+    known = existing_keys(session, [row.dedupe_key for row in rows])
+    fresh = [row.model_dump(exclude={"id"}) for row in rows if row.dedupe_key not in known]
     insert = _insert_for(session)
-    statement = (
-        insert(OutboxMessage)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(col(OutboxMessage.id))
-    )
-    # RETURNING counts what was inserted on both backends (rowcount is -1 on some drivers).
-    return len(session.execute(statement).all())
+    inserted = 0
+    for start in range(0, len(fresh), 500):
+        # ON CONFLICT still guards against a concurrent sweep inserting the same key.
+        statement = (
+            insert(OutboxMessage)
+            .values(fresh[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(col(OutboxMessage.id))
+        )
+        # RETURNING counts what was inserted on both backends (rowcount is -1 on psycopg).
+        inserted += len(session.execute(statement).all())
+    return inserted
 
 
 def _insert_for(session: Session) -> Any:
