@@ -69,9 +69,14 @@ def _examples(help_text: str) -> list[str]:
     return [line.strip() for line in lines[start + 1 :] if line.strip().startswith("bvflow ")]
 
 
+def _names(param: click.Parameter) -> list[str]:
+    """An option's names, both halves of a ``--x/--y`` flag (``--local``, ``--no-x``) included."""
+    return [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+
+
 def _option(command: click.Command, token: str) -> click.Parameter | None:
     name = token.split("=", 1)[0]
-    return next((p for p in command.params if name in getattr(p, "opts", ())), None)
+    return next((p for p in command.params if name in _names(p)), None)
 
 
 def _takes_value(param: click.Parameter, token: str) -> bool:
@@ -127,6 +132,13 @@ def _doc_command_lines() -> list[tuple[str, str]]:
 
 
 DOC_LINES = _doc_command_lines()
+
+
+def test_both_halves_of_a_paired_flag_are_accepted() -> None:
+    _check_command_line("bvflow pi add BV-2027-001 BV86 --name Cost --lower-is-better --local")
+    _check_command_line("bvflow pi add BV-2027-001 BV82a --name Recycled --higher-is-better")
+    with pytest.raises(AssertionError, match="no option --lower-is-worse"):
+        _check_command_line("bvflow pi add BV-2027-001 BV86 --name Cost --lower-is-worse")
 
 
 def test_the_docs_show_commands() -> None:

@@ -25,7 +25,11 @@ def init(state: State, authority: str | None, nation: str | None) -> None:
     from bvflow.services import setup
 
     result = setup.init(state.app(check_schema=False), authority, nation)
-    verb = "Created" if result.created else "Upgraded"
+    verb = (
+        "Created"
+        if result.created
+        else ("Upgraded" if state.app(check_schema=False).db.path else "Initialised")
+    )
     click.echo(
         f"{verb} {state.app(check_schema=False).db.describe()} "
         f"(schema {result.revision}) for {result.authority} ({result.nation})"

@@ -86,6 +86,12 @@ def inspection(state: State, ref: str, out: Path, as_json: bool) -> None:
     else:
         verdict = "intact" if result["intact"] else "BROKEN"
         click.echo(f"wrote {out}: {', '.join(result['files'])} (audit trail {verdict})")
+    if not result["intact"]:
+        from bvflow.errors import IntegrityError
+
+        raise IntegrityError(
+            f"the pack was written, but the audit trail does not verify; see verify.json in {out}"
+        )
 
 
 @report.command()

@@ -96,7 +96,7 @@ def timetable_svg(chart: Timetable, title: str) -> str:
     for day, why in chart.overrides:
         parts.append(
             f'<path class="override" d="M{x(day):.1f},{bottom} l-6,10 h12 z" '
-            f'fill="{PALETTE["override"]}"><title>timetable overridden on {day}: '
+            f'fill="{PALETTE["override"]}"><title>rule overridden on {day}: '
             f"{escape(why)}</title></path>"
         )
     parts.append(

@@ -332,12 +332,11 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
     with app.db.read() as session:
         rows: list[dict[str, Any]] = []
         for review in repo.find_reviews(session, repo.ReviewFilter()):
+            # Opened in the year, or running during it (up to today, or to when it ended).
             created = local_date(review.created_at)
-            if (
-                year is not None
-                and created.year != year
-                and not (review.status in ("active", "suspended") and created.year < year)
-            ):
+            running = review.status in ("active", "suspended")
+            ended = local_date(now if running else review.updated_at)
+            if year is not None and not created.year <= year <= ended.year:
                 continue
             loaded = load(session, review.ref)
             entries = [
