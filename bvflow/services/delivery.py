@@ -24,6 +24,7 @@ from bvflow.notifications.render import Rendered, render
 from bvflow.notifications.transports import DeliveryError, Outgoing, Transport, open_transport
 from bvflow.services.app import App, Loaded, calendar_for, timing_from
 from bvflow.services.notices import action_rows, recipients, reminder_rows
+from bvflow.services.views import View
 from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage
 from bvflow.workflow_files import definition_from_source
@@ -34,15 +35,12 @@ BATCH: Final = 200
 
 
 @dataclass
-class SweepReport:
+class SweepReport(View):
     queued: int = 0
     sent: int = 0
     retrying: int = 0
     failed: int = 0
     would_queue: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, load
+from bvflow.services.views import View
 from bvflow.store import repo
 from bvflow.store.models import Evidence
 
@@ -19,7 +20,7 @@ MAX_FILE_BYTES: Final = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class EvidenceView:
+class EvidenceView(View):
     id: int
     review: str
     stage: str
@@ -31,9 +32,6 @@ class EvidenceView:
     file_size: int | None
     recorded_by: str
     recorded_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _view(ref: str, row: Evidence) -> EvidenceView:

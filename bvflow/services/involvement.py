@@ -28,6 +28,7 @@ from bvflow.errors import InputError, NotFoundError, RefusedError
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.evidence import read_file
 from bvflow.services.notices import context_for, everyone, outbox_rows
+from bvflow.services.views import View
 from bvflow.store import Session, repo
 from bvflow.store.models import Activity, Agreement, Evidence, Meeting, PartyMember, Proposal
 
@@ -35,16 +36,13 @@ from bvflow.store.models import Activity, Agreement, Evidence, Meeting, PartyMem
 
 
 @dataclass(frozen=True)
-class MemberView:
+class MemberView(View):
     name: str
     email: str
     organisation: str
     category: str
     role: str
     added_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _category(loaded: Loaded, category: str) -> str:
@@ -137,7 +135,7 @@ def members(app: App, ref: str) -> list[MemberView]:
 
 
 @dataclass(frozen=True)
-class ActivityView:
+class ActivityView(View):
     id: int
     stage: str
     method: str
@@ -146,9 +144,6 @@ class ActivityView:
     organisations: list[str]
     summary: str
     outcome: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _activity_view(row: Activity) -> ActivityView:
@@ -266,7 +261,7 @@ def _paper_dicts(papers: Sequence[Evidence]) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class MeetingView:
+class MeetingView(View):
     id: int
     uid: str
     sequence: int
@@ -278,9 +273,6 @@ class MeetingView:
     status: str
     notice_days: int
     override_reason: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _meeting_view(row: Meeting) -> MeetingView:
@@ -531,16 +523,13 @@ def meetings(app: App, ref: str) -> list[MeetingView]:
 
 
 @dataclass(frozen=True)
-class ProposalView:
+class ProposalView(View):
     id: int
     stage: str
     title: str
     evidence_id: int
     disclosure: str
     circulated_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def circulate_proposal(
@@ -625,7 +614,7 @@ def proposals(app: App, ref: str) -> list[ProposalView]:
 
 
 @dataclass(frozen=True)
-class AgreementView:
+class AgreementView(View):
     id: int
     stage: str
     item: str
@@ -635,9 +624,6 @@ class AgreementView:
     disclosure_default: str | None
     recorded_by: str
     recorded_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _agreement_view(row: Agreement) -> AgreementView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Final
 
 from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import WorkingCalendar
@@ -16,6 +16,7 @@ from bvflow.notifications.kinds import KINDS
 from bvflow.notifications.render import Rendered, render
 from bvflow.services.app import App, load, timing
 from bvflow.services.notices import context_for
+from bvflow.services.views import View
 from bvflow.store import repo
 
 STATUSES: Final = ("pending", "sending", "sent", "failed")
@@ -23,7 +24,7 @@ PREVIEW_DAYS_BEFORE: Final = 5
 
 
 @dataclass(frozen=True)
-class MessageView:
+class MessageView(View):
     id: int
     review: str | None
     kind: str
@@ -35,9 +36,6 @@ class MessageView:
     sent_at: str | None
     last_error: str | None
     subject: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def list_messages(app: App, status: str | None = None, ref: str | None = None) -> list[MessageView]:

@@ -14,6 +14,7 @@ from bvflow import inputs
 from bvflow.domain.performance import Benchmark, benchmark
 from bvflow.errors import InputError
 from bvflow.services.app import App, load_live, record_change
+from bvflow.services.views import View
 from bvflow.store import Session, repo
 from bvflow.store.models import Comparator, Indicator, IndicatorValue
 
@@ -39,7 +40,7 @@ def code(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class IndicatorView:
+class IndicatorView(View):
     code: str
     name: str
     unit: str
@@ -50,9 +51,6 @@ class IndicatorView:
     targets: dict[str, float] = field(default_factory=dict)
     actuals: dict[str, float] = field(default_factory=dict)
     comparators: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def add_indicator(

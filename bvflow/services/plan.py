@@ -9,6 +9,7 @@ from typing import Any, Final
 from bvflow import inputs
 from bvflow.errors import InputError
 from bvflow.services.app import App, load_live, record_change
+from bvflow.services.views import View
 from bvflow.store import Session, repo
 from bvflow.store.models import PlanAction
 
@@ -16,7 +17,7 @@ STATUSES: Final = ("planned", "in_progress", "done", "dropped")
 
 
 @dataclass(frozen=True)
-class ActionView:
+class ActionView(View):
     id: int
     title: str
     owner: str
@@ -24,9 +25,6 @@ class ActionView:
     indicator: str | None
     priority: str
     status: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _view(row: PlanAction) -> ActionView:

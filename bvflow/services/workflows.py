@@ -8,20 +8,18 @@ from typing import Any
 
 from bvflow.domain.definition import Definition
 from bvflow.domain.diagram import mermaid
+from bvflow.services.views import View
 from bvflow.workflow_files import WorkflowFile, available, named_file, read_path, resolve
 
 
 @dataclass(frozen=True)
-class WorkflowSummary:
+class WorkflowSummary(View):
     name: str
     title: str
     version: int
     stages: int
     path: str
     digest: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def list_workflows(workflows_dir: Path | None = None) -> list[WorkflowSummary]:
