@@ -5,6 +5,7 @@
     ├── NotFoundError                an unknown review, workflow or stage
     ├── DefinitionError              a workflow file that does not validate (lists every problem)
     ├── StoreError                   no database, not a database, wrong schema version
+    ├── ClockError                   the clock reads earlier than the review's last event
     ├── ConflictError                exit 3: the review changed since it was read
     ├── RefusedError                 exit 4: the workflow's rules refuse the change (lists unmet)
     └── IntegrityError               exit 5: the audit trail does not verify
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class BVFlowError(Exception):
@@ -42,6 +44,20 @@ class NotFoundError(BVFlowError):
 
 class StoreError(BVFlowError):
     """The database is missing, unreadable, or at an unexpected schema version."""
+
+
+class ClockError(BVFlowError):
+    """A change would be stamped before the last event of its review: the clock went back."""
+
+    def __init__(self, review: str, at: datetime, last: datetime) -> None:
+        self.review = review
+        self.at = at
+        self.last = last
+        super().__init__(
+            f"the clock reads {at:%Y-%m-%d %H:%M:%S} UTC, earlier than the last event of "
+            f"review {review} ({last:%Y-%m-%d %H:%M:%S} UTC); nothing was changed: check the "
+            "system clock"
+        )
 
 
 @dataclass(frozen=True)

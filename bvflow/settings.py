@@ -35,10 +35,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from bvflow.errors import InputError
+from bvflow.files import read_text_input
 
 TRANSPORTS: Final = ("maildir", "smtp", "notify")
 SECURITY: Final = ("none", "starttls", "tls")
 DEFAULT_FROM: Final = "Best Value Team <bestvalue@localhost>"
+MAX_SETTINGS_BYTES: Final = 100_000
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,34 @@ def _notify(mail: Mapping[str, Any], where: str) -> NotifySettings:
     )
 
 
+def _sender(mail: Mapping[str, Any], where: str) -> str:
+    """The From address, checked here so that a bad one stops a sweep before it claims mail."""
+    from email.headerregistry import Address
+    from email.policy import SMTP
+
+    from bvflow import inputs
+
+    value: str = _get(mail, "from", str, DEFAULT_FROM, where)
+    try:
+        inputs.text(value, "from", max_length=320)
+    except InputError as exc:
+        raise InputError(f"{where} [mail]: {exc.message}") from exc
+    header = SMTP.header_factory("From", value)
+    found: tuple[Address, ...] = getattr(header, "addresses", ())
+    if len(found) != 1 or header.defects or not found[0].domain:
+        raise InputError(
+            f"{where} [mail]: from must be one address, such as "
+            f'"Best Value Team <bestvalue@exampleshire.gov.uk>", not {value!r}'
+        )
+    addr = found[0].addr_spec
+    if found[0].domain != "localhost":
+        try:
+            inputs.email(addr)
+        except InputError as exc:
+            raise InputError(f"{where} [mail]: from: {exc.message}") from exc
+    return value
+
+
 def _lease(mail: Mapping[str, Any], where: str) -> int:
     """How long a sender may hold a claimed message before another takes it over."""
     lease = _get(mail, "lease_seconds", int, 600, where)
@@ -166,7 +196,7 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     return Settings(
         source=source,
         transport=transport,
-        sender=_get(mail, "from", str, DEFAULT_FROM, where),
+        sender=_sender(mail, where),
         maildir=base / _get(mail, "maildir", str, "mail", where),
         smtp=smtp,
         notify=_notify(mail, where),
@@ -183,10 +213,9 @@ def load_settings(path: Path | None, default_dir: Path) -> Settings:
         if not candidate.is_file():
             return parse_settings({}, candidate)
         path = candidate
+    text = read_text_input(path, "settings file", MAX_SETTINGS_BYTES)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read settings file {path}: {exc.strerror}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"settings file {path} is not valid TOML: {exc}") from exc
     return parse_settings(data, path)

@@ -15,10 +15,13 @@ from typing import Any, Final
 import yaml
 
 from bvflow.domain.definition import Definition, parse_definition
-from bvflow.errors import DefinitionError, InputError, NotFoundError, Problem
+from bvflow.errors import DefinitionError, NotFoundError, Problem
+from bvflow.files import read_text_input
 from bvflow.resources import workflow_dirs
 
 MAX_BYTES: Final = 1_000_000
+# Deeper than any real workflow needs; PyYAML's composer recurses once per level.
+MAX_DEPTH: Final = 32
 SUFFIXES: Final = (".yaml", ".yml")
 
 
@@ -30,13 +33,23 @@ class LineDict(dict[str, Any]):
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 "YAML aliases are not allowed in workflow files", problem_mark=mark
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> LineDict:  # type: ignore[override]
         result = LineDict()
@@ -72,8 +85,12 @@ def digest_of(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def parse_source(source: str, source_name: str) -> Definition:
-    """Parse YAML text into a validated definition (every problem reported at once)."""
+def parse_source(source: str, source_name: str, file_stem: str | None = None) -> Definition:
+    """Parse YAML text into a validated definition (every problem reported at once).
+
+    With ``file_stem``, the definition's ``name:`` must equal it, as a workflow folder
+    requires: validating a file then says exactly what using it would say.
+    """
     try:
         data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -83,47 +100,44 @@ def parse_source(source: str, source_name: str) -> Definition:
         raise DefinitionError(source_name, [Problem(f"not valid YAML: {message}", line)]) from exc
     except yaml.YAMLError as exc:
         raise DefinitionError(source_name, [Problem(f"not valid YAML: {exc}")]) from exc
-    return parse_definition(data, source_name)
+    name_problem = _name_problem(data, file_stem)
+    try:
+        definition = parse_definition(data, source_name)
+    except DefinitionError as exc:
+        if name_problem is None:
+            raise
+        raise DefinitionError(source_name, [*exc.problems, name_problem]) from exc
+    if name_problem is not None:
+        raise DefinitionError(source_name, [name_problem])
+    return definition
+
+
+def _name_problem(data: object, file_stem: str | None) -> Problem | None:
+    if file_stem is None or not isinstance(data, LineDict):
+        return None
+    name = data.get("name")
+    if not isinstance(name, str) or name == file_stem:
+        return None
+    return Problem(
+        f"name {name!r} does not match the file name {file_stem!r}; rename one of them",
+        data.key_lines.get("name", 1),
+    )
 
 
 @lru_cache(maxsize=64)
-def definition_from_source(source: str, source_name: str) -> Definition:
+def definition_from_source(
+    source: str, source_name: str, file_stem: str | None = None
+) -> Definition:
     """Cached parse, for pinned definitions read back from the database."""
-    return parse_source(source, source_name)
+    return parse_source(source, source_name, file_stem)
 
 
 def read_path(path: Path) -> WorkflowFile:
-    """Read and validate a workflow file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read workflow file {path}: {exc.strerror}") from exc
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"workflow file {path} is larger than {MAX_BYTES // 1000} kB")
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"workflow file {path} is not UTF-8 text") from exc
+    """Read and validate a workflow file; its ``name:`` must be its file name."""
+    source = read_text_input(path, "workflow file", MAX_BYTES)
     where = str(path.resolve())
-    definition = definition_from_source(source, where)
+    definition = definition_from_source(source, where, path.stem)
     return WorkflowFile(definition, source, where, digest_of(source))
-
-
-def named_file(path: Path) -> WorkflowFile:
-    """A file found by name in a workflow folder: its ``name:`` must be its file name."""
-    found = read_path(path)
-    if found.definition.name != path.stem:
-        raise DefinitionError(
-            found.source_name,
-            [
-                Problem(
-                    f"name {found.definition.name!r} does not match the file name {path.stem!r}; "
-                    "rename one of them",
-                    1,
-                )
-            ],
-        )
-    return found
 
 
 def available(extra_dir: Path | None = None) -> dict[str, Path]:
@@ -148,4 +162,4 @@ def resolve(name_or_path: str, extra_dir: Path | None = None) -> WorkflowFile:
     if name_or_path not in known:
         names = ", ".join(known) or "none"
         raise NotFoundError(f"no workflow named {name_or_path!r} (available: {names})")
-    return named_file(known[name_or_path])
+    return read_path(known[name_or_path])

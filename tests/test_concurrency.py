@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 
 import pytest
 from conftest import Cli, events
 
 
 @pytest.mark.slow
-def test_concurrent_advances_exactly_one_wins(initialised: Cli,
-                                              new_review: Callable[..., str]) -> None:
-    ref = new_review()
+def test_concurrent_advances_exactly_one_wins(cli: Cli) -> None:
+    # The subprocesses run on the real clock (the product has no clock override), so the
+    # review is made on the real clock too: created seconds before the advance, its stage
+    # needs the override on any date, and no event is stamped before the one it follows.
+    initialised = cli
+    initialised.ok("init", "--authority", "Exampleshire County Council", "--nation", "england")
+    ref = initialised.ok("review", "create", "Refuse collection", "--service", "Waste",
+                         "--coordinator", "jo@exampleshire.gov.uk").stdout.strip()
     for kind in ("scope_statement", "baseline_profile"):
         initialised.ok("evidence", "add", ref, "--kind", kind, "--title", kind)
     for item in ("scope", "baseline_profile", "information_disclosure"):

@@ -116,8 +116,10 @@ def test_a_workflow_found_by_name_must_be_called_that(cli: Cli, tmp_path: Path) 
     result = cli("--workflows", str(folder), "workflow", "show", "our-review")
     assert result.exit_code == 1
     assert "name 'best-value' does not match the file name 'our-review'" in result.stderr
-    # By path, any file name is fine.
-    cli.ok("workflow", "validate", str(folder / "our-review.yaml"))
+    # Validating the file by path says the same as using it by name (issue 10, defect 10).
+    by_path = cli("workflow", "validate", str(folder / "our-review.yaml"))
+    assert by_path.exit_code == 1
+    assert "name 'best-value' does not match the file name 'our-review'" in by_path.stderr
 
 
 def test_problems_come_in_line_order_and_description_is_checked() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class BVFlowGroup(click.Group):
         **extra: Any,
     ) -> Any:
         try:
+            check_arguments(sys.argv[1:] if args is None else list(args))
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except BVFlowError as exc:
             _fail(exc.message, exc.exit_code)
@@ -61,6 +63,30 @@ class BVFlowGroup(click.Group):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def check_arguments(args: Sequence[str]) -> None:
+    """Refuse arguments and BVFLOW_* settings that are not UTF-8 text, before anything runs.
+
+    Python hands a byte that is not UTF-8 to the program as a lone surrogate, which would
+    only fail later, deep in the database driver or an encoder.
+    """
+    from bvflow.errors import InputError
+
+    named = [(f"argument {i}", arg) for i, arg in enumerate(args, start=1)]
+    named += [(f"${key}", value) for key, value in os.environ.items() if key.startswith("BVFLOW_")]
+    for where, value in named:
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise InputError(f"{where} ({_as_bytes(value)[:60]}) is not valid UTF-8 text")
+
+
+def _as_bytes(value: str) -> str:
+    """The text as the bytes that were typed, with the bad ones shown as \\xNN."""
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def database_url(value: str) -> str:

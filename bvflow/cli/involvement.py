@@ -209,7 +209,8 @@ def meeting() -> None:
 @click.option(
     "--papers-disclosure",
     type=DISCLOSURE,
-    help="[default: as agreed for the review's information, else restricted]",
+    help="Who may see these papers. Papers are never public unless you say so here "
+    "[default: restricted, or confidential if that was agreed].",
 )
 @click.option("--minutes", type=click.IntRange(5, 24 * 60), default=120, show_default=True)
 @click.option("--reason", help="Why notice is shorter than the rules require (an override).")
@@ -341,7 +342,8 @@ def proposal() -> None:
 @click.option(
     "--disclosure",
     type=DISCLOSURE,
-    help="[default: as agreed for the review's information, else restricted]",
+    help="Who may see the proposal. It is never public unless you say so here "
+    "[default: restricted, or confidential if that was agreed].",
 )
 @json_option
 @pass_state
@@ -405,7 +407,8 @@ def agreement() -> None:
 @click.option(
     "--disclosure-default",
     type=DISCLOSURE,
-    help="With information_disclosure: the default for the review's papers.",
+    help="With information_disclosure: the default for evidence; papers sent by email "
+    "follow it only when it is stricter (confidential).",
 )
 @json_option
 @pass_state

@@ -14,17 +14,19 @@ def report() -> None:
     """Reports for the public, the working party, the council and inspectors."""
 
 
-def _write(text: str, out: Path | None) -> None:
+def _write(state: State, text: str, out: Path | None, force: bool) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    from bvflow.errors import InputError
+    from bvflow.files import protected_paths, write_output
 
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+    write_output(out, text.encode("utf-8"), protected_paths(state.app().db.path), force)
     click.echo(f"wrote {out}", err=True)
+
+
+force_option = click.option(
+    "--force", is_flag=True, help="Replace the output file if it exists (never the database)."
+)
 
 
 @report.command(name="review")
@@ -46,8 +48,11 @@ def _write(text: str, out: Path | None) -> None:
     show_default=True,
     help="What may be disclosed; overrides and dissent appear in every audience.",
 )
+@force_option
 @pass_state
-def review_(state: State, ref: str, fmt: str, out: Path | None, audience: str) -> None:
+def review_(
+    state: State, ref: str, fmt: str, out: Path | None, audience: str, force: bool
+) -> None:
     """A review's report: timetable, overrides, agreements, involvement, performance, plan.
 
     \b
@@ -56,7 +61,7 @@ def review_(state: State, ref: str, fmt: str, out: Path | None, audience: str) -
     """
     from bvflow.services.reports import review_report
 
-    _write(review_report(state.app(), ref, fmt, audience), out)
+    _write(state, review_report(state.app(), ref, fmt, audience), out, force)
 
 
 @report.command()
@@ -69,9 +74,10 @@ def review_(state: State, ref: str, fmt: str, out: Path | None, audience: str) -
     type=click.Path(path_type=Path, dir_okay=False),
     help="The zip file to write.",
 )
+@force_option
 @json_option
 @pass_state
-def inspection(state: State, ref: str, out: Path, as_json: bool) -> None:
+def inspection(state: State, ref: str, out: Path, force: bool, as_json: bool) -> None:
     """The inspection pack: report, evidence index, audit trail CSV, verification result.
 
     \b
@@ -80,7 +86,7 @@ def inspection(state: State, ref: str, out: Path, as_json: bool) -> None:
     """
     from bvflow.services.reports import inspection_pack
 
-    result = inspection_pack(state.app(), ref, out)
+    result = inspection_pack(state.app(), ref, out, force)
     if as_json:
         emit_json(result)
     else:
@@ -106,8 +112,9 @@ def inspection(state: State, ref: str, out: Path, as_json: bool) -> None:
     show_default=True,
 )
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path, dir_okay=False))
+@force_option
 @pass_state
-def programme(state: State, year: int | None, fmt: str, out: Path | None) -> None:
+def programme(state: State, year: int | None, fmt: str, out: Path | None, force: bool) -> None:
     """Every review on one timeline, with its stage and status.
 
     \b
@@ -116,7 +123,7 @@ def programme(state: State, year: int | None, fmt: str, out: Path | None) -> Non
     """
     from bvflow.services.reports import programme as render
 
-    _write(render(state.app(), year, fmt), out)
+    _write(state, render(state.app(), year, fmt), out, force)
 
 
 COMMANDS = [report]

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from bvflow.errors import InputError
+
 LONDON: Final = ZoneInfo("Europe/London")
 
 # holidays' GB subdivisions. The bare "GB" list omits Easter Monday and the August bank
@@ -44,6 +46,30 @@ def utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("naive datetime: instants must carry a timezone")
     return instant.astimezone(UTC)
+
+
+def london_instant(wall: datetime) -> datetime:
+    """A time as written: aware values as they are, naive ones read as London wall-clock time.
+
+    ``zoneinfo`` silently moves a time that does not exist (01:30 on the night the clocks go
+    forward) and silently picks the first of a time that happens twice (01:30 on the night
+    they go back). Both are refused here, with what to write instead.
+    """
+    if wall.tzinfo is not None:
+        return wall
+    first, second = wall.replace(tzinfo=LONDON, fold=0), wall.replace(tzinfo=LONDON, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    shown = f"{wall:%Y-%m-%d %H:%M}"
+    if first.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != wall:
+        raise InputError(
+            f"{shown} does not exist in London: the clocks go forward an hour that night; "
+            "give a time outside the missing hour"
+        )
+    raise InputError(
+        f"{shown} happens twice in London (the clocks go back that night): write "
+        f"{shown}+01:00 for the first (BST) or {shown}+00:00 for the second (GMT)"
+    )
 
 
 @lru_cache(maxsize=64)

@@ -126,6 +126,17 @@ def earliest_lawful_meeting(calendar: WorkingCalendar, notice_on: date, days: in
     return calendar.nth_counting_day(notice_on, days) + timedelta(days=1)
 
 
+def paper_disclosure(explicit: str | None, agreed_default: str) -> str:
+    """The disclosure of a paper sent with a notice (meeting papers, a proposal).
+
+    Papers travel by email, so none is public unless the coordinator says so for *those*
+    papers: an agreed default may make them stricter (confidential), never public.
+    """
+    if explicit is not None:
+        return explicit
+    return "confidential" if agreed_default == "confidential" else "restricted"
+
+
 # The review's own coordinator (a council officer), as distinct from a working-party member
 # whose role in the party is "coordinator".
 REVIEW_COORDINATOR: Final = "review_coordinator"

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, parseaddr
+from email.policy import SMTP, SMTPUTF8
+from email.utils import format_datetime, parseaddr
 
 from bvflow.errors import InputError
 from bvflow.notifications.render import Rendered
@@ -17,6 +17,19 @@ from bvflow.notifications.render import Rendered
 def sender_domain(sender: str) -> str:
     address = parseaddr(sender)[1]
     return address.rpartition("@")[2] or "localhost"
+
+
+def wire_address(address: str) -> str:
+    """The address as it goes on the wire: an internationalised domain IDNA-encoded, so only
+    a non-ASCII local part still needs a server that offers SMTPUTF8 (RFC 6531). Checked
+    again here: a row written by an older version or edited by hand fails on its own."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InputError(f"{address!r} is not a deliverable address: {exc}") from exc
+    return str(result.ascii_email or result.normalized)
 
 
 def build_email(
@@ -32,9 +45,12 @@ def build_email(
     """An RFC 5322 message whose Message-ID is stable per outbox row (retries are recognisable)."""
     if any(ch in sender + recipient + name for ch in "\r\n"):
         raise InputError("line breaks are not allowed in addresses or names")
-    message = EmailMessage(policy=SMTP)
+    wire = wire_address(recipient)
+    # Only a non-ASCII local part needs UTF-8 headers; everything else stays 7-bit.
+    message = EmailMessage(policy=SMTP if wire.isascii() else SMTPUTF8)
     message["From"] = sender
-    message["To"] = formataddr((name, recipient)) if name else str(Address(addr_spec=recipient))
+    local, _, domain = wire.rpartition("@")
+    message["To"] = Address(display_name=name, username=local, domain=domain)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<bvflow-outbox-{outbox_id}@{sender_domain(sender)}>"

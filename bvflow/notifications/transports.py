@@ -94,10 +94,19 @@ class SmtpTransport:
         try:
             if self.client is None:
                 self.client = self._connect()
-            refused = self.client.send_message(outgoing.message, to_addrs=[outgoing.recipient])
+            client = self.client
+        except smtplib.SMTPResponseException as exc:
+            raise _smtp_failure(exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # includes AUTH not offered
+            raise DeliveryError(f"SMTP connection failed: {exc}", permanent=False) from exc
+        try:
+            refused = client.send_message(outgoing.message, to_addrs=[outgoing.recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise _smtp_failure(code, text) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # A non-ASCII local part needs SMTPUTF8 (RFC 6531); this server does not offer it.
+            raise DeliveryError(f"the SMTP server cannot take this address: {exc}", True) from exc
         except smtplib.SMTPResponseException as exc:
             self._drop()
             raise _smtp_failure(exc.smtp_code, exc.smtp_error) from exc

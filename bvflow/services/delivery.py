@@ -17,9 +17,9 @@ from typing import Any, Final
 
 from bvflow import faults
 from bvflow.domain.audit import NewEvent
-from bvflow.errors import BVFlowError
+from bvflow.errors import BVFlowError, StoreError
 from bvflow.notifications.invite import invitation
-from bvflow.notifications.message import build_email
+from bvflow.notifications.message import build_email, wire_address
 from bvflow.notifications.render import Rendered, render
 from bvflow.notifications.transports import DeliveryError, Outgoing, Transport, open_transport
 from bvflow.services.app import App, Loaded, calendar_for, timing_from
@@ -129,7 +129,7 @@ def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -
     return Outgoing(
         row.id,
         row.kind,
-        row.recipient,
+        wire_address(row.recipient),
         message,
         {"subject": rendered.subject, "body": rendered.text},
     )
@@ -170,20 +170,38 @@ def _record(
         session.add(current)
         if action:
             repo.append_event(
-                session, NewEvent(now, "bvflow-mailer", action, review, payload=payload)
+                session,
+                NewEvent(now, "bvflow-mailer", action, review, payload=payload),
+                in_order=False,
             )
 
 
+def _why(exc: Exception) -> str:
+    return exc.message if isinstance(exc, BVFlowError) else f"{type(exc).__name__}: {exc}"
+
+
 def _send_one(app: App, transport: Transport, row: OutboxMessage, report: SweepReport) -> None:
+    """Send one message; whatever is wrong with it fails that message alone, with its reason.
+
+    Only the database failing stops the sweep (nothing could be recorded then).
+    """
+    rendered: Rendered | None = None
     try:
         rendered = _render(app, row)
-    except BVFlowError as exc:
-        _record(app, row, None, DeliveryError(exc.message, permanent=True), report)
+        outgoing = _outgoing(app, row, rendered, app.now())
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
+        failure = DeliveryError(f"cannot build the message: {_why(exc)}", permanent=True)
+        _record(app, row, rendered, failure, report)
         return
     try:
-        transport.send(_outgoing(app, row, rendered, app.now()))
+        transport.send(outgoing)
     except DeliveryError as exc:
         _record(app, row, rendered, exc, report)
+        return
+    except Exception as exc:  # noqa: BLE001 - a transport's surprise is this message's failure
+        _record(app, row, rendered, DeliveryError(f"cannot send: {_why(exc)}", True), report)
         return
     faults.point("after_send")
     _record(app, row, rendered, None, report)

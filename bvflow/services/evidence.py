@@ -10,6 +10,7 @@ from typing import Final
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
 from bvflow.errors import InputError, RefusedError
+from bvflow.files import read_input
 from bvflow.services.app import App, load
 from bvflow.services.views import View
 from bvflow.store import repo
@@ -52,14 +53,11 @@ def _view(ref: str, row: Evidence) -> EvidenceView:
 
 
 def read_file(path: Path | None) -> tuple[str | None, bytes | None]:
+    """A paper's file name (checked like any text, since it is shown) and its bytes."""
     if path is None:
         return None, None
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        return path.name, path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    name = inputs.text(path.name, "the file name", max_length=255)
+    return name, read_input(path, "the file", MAX_FILE_BYTES)
 
 
 def add_evidence(

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from bvflow import inputs
-from bvflow.domain.calendar import LONDON, local_date
+from bvflow.domain.calendar import local_date, london_instant
 from bvflow.domain.involvement import (
     AGREEMENT_ITEMS,
     DISCLOSURES,
     METHODS,
     ROLES,
     earliest_lawful_meeting,
+    paper_disclosure,
 )
 from bvflow.errors import InputError, NotFoundError, RefusedError
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
@@ -364,7 +365,7 @@ def _queue_meeting(
 
 
 def _when(at: datetime) -> datetime:
-    return at.replace(tzinfo=LONDON) if at.tzinfo is None else at
+    return london_instant(at)
 
 
 def schedule_meeting(
@@ -385,10 +386,10 @@ def schedule_meeting(
     at = _when(at)
     loaded = load_live(app, ref, "schedule a meeting for")
     now = app.now()
-    if disclosure is None:
-        with app.db.read() as session:
-            disclosure = default_disclosure(session, int(loaded.review.id or 0))
-    rows = [_paper(loaded, app, "meeting_papers", p, p.name, disclosure, now) for p in papers]
+    with app.db.read() as session:
+        agreed = default_disclosure(session, int(loaded.review.id or 0))
+    level = paper_disclosure(disclosure, agreed)
+    rows = [_paper(loaded, app, "meeting_papers", p, p.name, level, now) for p in papers]
     with app.db.write() as session:
         days = _check_notice(session, loaded, at, now, reason)
         for row in rows:
@@ -540,7 +541,8 @@ def circulate_proposal(
     loaded = load_live(app, ref, "circulate a proposal for")
     now = app.now()
     with app.db.read() as session:
-        level = disclosure or default_disclosure(session, int(loaded.review.id or 0))
+        agreed = default_disclosure(session, int(loaded.review.id or 0))
+    level = paper_disclosure(disclosure, agreed)
     paper = _paper(loaded, app, "proposal", file, title, level, now)
     with app.db.write() as session:
         repo.add_evidence(session, paper)

@@ -13,6 +13,7 @@ from typing import Any, Final
 from bvflow import inputs
 from bvflow.domain.performance import Benchmark, benchmark
 from bvflow.errors import InputError
+from bvflow.files import read_text_input
 from bvflow.services.app import App, load_live, record_change
 from bvflow.services.views import View
 from bvflow.store import Session, repo
@@ -238,14 +239,7 @@ class ImportResult:
 
 def import_comparators(app: App, ref: str, path: Path) -> ImportResult:
     """Import a benchmarking extract; any bad row refuses the whole file, naming its line."""
-    try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise InputError(f"{path} is larger than {MAX_CSV_BYTES // 1_000_000} MB")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text") from exc
+    text = read_text_input(path, "the benchmark file", MAX_CSV_BYTES)
     loaded = load_live(app, ref, "change the indicators of")
     review_id = int(loaded.review.id or 0)
     with app.db.read() as session:

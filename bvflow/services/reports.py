@@ -7,6 +7,7 @@ override and every dissent appears in every audience's report.
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bvflow.domain.calendar import local_date
 from bvflow.domain.involvement import DISCLOSURES
 from bvflow.errors import InputError
 from bvflow.exports import to_csv
+from bvflow.files import check_output, protected_paths, write_output
 from bvflow.reports import charts
 from bvflow.reports.render import render_report
 from bvflow.services.app import App, Loaded, load, timing
@@ -286,11 +288,12 @@ def review_report(app: App, ref: str, fmt: str = "html", audience: str = "intern
     return render_report("review", fmt, data.__dict__)
 
 
-def inspection_pack(app: App, ref: str, out: Path) -> dict[str, Any]:
+def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[str, Any]:
     """A zip for inspectors: the internal report, the evidence index, the audit trail CSV
     and the chain's verification result with a checkpoint."""
     if out.exists() and out.is_dir():
         raise InputError(f"{out} is a directory; give a file name such as pack.zip")
+    check_output(out, protected_paths(app.db.path), force)
     now = app.now()
     with app.db.read() as session:
         loaded = load(session, ref)
@@ -315,12 +318,11 @@ def inspection_pack(app: App, ref: str, out: Path) -> dict[str, Any]:
             {**verdict, "review": loaded.review.ref, "generated_at": now.isoformat()}, indent=2
         ),
     }
-    try:
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as pack:
-            for name, text in files.items():
-                pack.writestr(name, text)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        for name, text in files.items():
+            pack.writestr(name, text)
+    write_output(out, buffer.getvalue(), protected_paths(app.db.path), force)
     return {"file": str(out), "files": sorted(files), "intact": verdict["intact"]}
 
 

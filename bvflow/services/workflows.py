@@ -9,7 +9,7 @@ from typing import Any
 from bvflow.domain.definition import Definition
 from bvflow.domain.diagram import mermaid
 from bvflow.services.views import View
-from bvflow.workflow_files import WorkflowFile, available, named_file, read_path, resolve
+from bvflow.workflow_files import WorkflowFile, available, read_path, resolve
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def list_workflows(workflows_dir: Path | None = None) -> list[WorkflowSummary]:
     """Every workflow file found, by name; a council's folder shadows the bundled one."""
     found = []
     for path in available(workflows_dir).values():
-        wf = named_file(path)
+        wf = read_path(path)
         d = wf.definition
         found.append(
             WorkflowSummary(d.name, d.title, d.version, len(d.stages), str(path), wf.digest)

@@ -19,11 +19,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import Session
 
-from bvflow.errors import StoreError
+from bvflow.errors import InputError, StoreError
 
 # The Alembic revision this code expects; tests check it equals the migrations' head.
 SCHEMA_HEAD: Final = "0004"
 BUSY_TIMEOUT_MS: Final = 30_000
+# Backend name -> the extra that installs its driver ("" when bvflow always has it).
+BACKENDS: Final = {"sqlite": "", "postgresql": "postgres"}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -53,6 +55,14 @@ class Database:
             self.url = make_url(url)
         except ArgumentError as exc:
             raise StoreError(f"not a database URL: {url!r}") from exc
+        backend = self.url.get_backend_name()
+        if backend not in BACKENDS:
+            raise StoreError(
+                f"bvflow stores its data in SQLite or PostgreSQL, not {backend!r}; "
+                "give a file name, or a URL such as postgresql+psycopg://user@host/db"
+            )
+        if self.url.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2
+            self.url = self.url.set(drivername="postgresql+psycopg")
         self._engine: Engine | None = None
 
     @property
@@ -77,9 +87,19 @@ class Database:
         return self._engine
 
     def _create_engine(self) -> Engine:
-        if not self.is_sqlite:
-            return create_engine(self.url, pool_pre_ping=True)
-        engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        try:
+            if not self.is_sqlite:
+                return create_engine(self.url, pool_pre_ping=True)
+            engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        except ImportError as exc:
+            extra = BACKENDS[self.url.get_backend_name()]
+            raise StoreError(
+                f"the database driver {exc.name or exc} for {self.url.drivername} is not "
+                f"installed; bvflow uses psycopg: pip install 'bvflow[{extra}]' and write the "
+                "URL as postgresql+psycopg://user@host/db"
+            ) from exc
+        except ArgumentError as exc:  # includes NoSuchModuleError: an unknown driver name
+            raise StoreError(f"cannot use database URL {self.describe()}: {exc}") from exc
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -157,6 +177,12 @@ class Database:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
         except (SADatabaseError, DBAPIError) as exc:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
+        except UnicodeEncodeError as exc:
+            # The driver raises this itself (SQLAlchemy passes it on): a lone surrogate, which
+            # is how Python carries bytes that were not UTF-8.
+            if "surrogates not allowed" not in str(exc):
+                raise
+            raise InputError("the input contains bytes that are not UTF-8 text") from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:

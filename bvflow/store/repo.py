@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bvflow.domain.audit import NewEvent, SealedEvent, seal
-from bvflow.errors import ConflictError, NotFoundError, StoreError
+from bvflow.errors import ClockError, ConflictError, NotFoundError, StoreError
 from bvflow.store.models import (
     Activity,
     Agreement,
@@ -216,9 +216,16 @@ def evidence_kinds_in_stage(session: Session, review_id: int, stage: str) -> fro
 # --- audit ------------------------------------------------------------------------------
 
 
-def append_event(session: Session, event: NewEvent) -> SealedEvent:
-    """Seal ``event`` onto the chain. Updating the head row first serialises appends."""
+def append_event(session: Session, event: NewEvent, *, in_order: bool = True) -> SealedEvent:
+    """Seal ``event`` onto the chain. Updating the head row first serialises appends.
+
+    With ``in_order`` (every change a person makes), an event stamped before the review's
+    last event is refused: a clock set back must not let a resume precede its suspend.
+    Delivery records pass ``in_order=False``: they report what happened, whenever it did.
+    """
     session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
+    if in_order and event.review is not None:
+        _check_order(session, event)
     head = session.get(AuditHead, 1)
     if head is None:
         raise StoreError("the audit chain has no head row; the database was not initialised")
@@ -242,6 +249,14 @@ def append_event(session: Session, event: NewEvent) -> SealedEvent:
     session.add(head)
     session.flush()
     return sealed
+
+
+def _check_order(session: Session, event: NewEvent) -> None:
+    last = session.exec(
+        select(func.max(AuditEvent.at)).where(col(AuditEvent.review) == event.review)
+    ).one()
+    if last is not None and event.at < last:
+        raise ClockError(event.review or "", event.at, last)
 
 
 def _sealed(row: AuditEvent) -> SealedEvent:

@@ -1,0 +1,104 @@
+"""Reading the files users name and writing the files they ask for, safely.
+
+Reading: only regular files, opened without blocking (a FIFO would otherwise hang the
+command) and read through a bounded stream (``stat()`` says 0 bytes for ``/dev/zero``).
+Writing: never through a symlink, never over the database or its ``-wal``/``-shm``/``-journal``
+files, never over an existing file unless asked (``--force``); written beside the target and
+renamed into place, so a failed write leaves the old file as it was. Outputs are created
+readable by their owner only (reports and packs may hold restricted papers).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+from bvflow.errors import InputError
+
+SQLITE_COMPANIONS: Final = ("", "-wal", "-shm", "-journal")
+
+
+def read_input(path: Path, what: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, or an InputError naming why not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{what} {path} is not a regular file")
+        try:
+            data = stream.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    if len(data) > max_bytes:
+        raise InputError(f"{what} {path} is larger than {_size(max_bytes)}")
+    return data
+
+
+def read_text_input(path: Path, what: str, max_bytes: int) -> str:
+    """A regular file's text, which must be UTF-8 (a leading byte-order mark is dropped)."""
+    data = read_input(path, what, max_bytes)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} {path} is not UTF-8 text (byte {exc.start + 1} is 0x{data[exc.start]:02x})"
+        ) from exc
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{limit // 1000} kB"
+
+
+def protected_paths(database: Path | None) -> list[Path]:
+    """The database file and its SQLite companions: never an output."""
+    if database is None:
+        return []
+    return [Path(f"{database}{suffix}") for suffix in SQLITE_COMPANIONS]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_output(out: Path, protected: Iterable[Path], force: bool) -> None:
+    """Refuse an output path that is a symlink, the database, or an existing file."""
+    if out.is_symlink():
+        raise InputError(f"{out} is a symbolic link; give the real path")
+    for path in protected:
+        if _same_file(out, path):
+            raise InputError(f"{out} is the bvflow database (or one of its files); choose another")
+    if out.exists():
+        if not out.is_file():
+            raise InputError(f"{out} exists and is not a regular file")
+        if not force:
+            raise InputError(f"{out} already exists; add --force to replace it")
+    if not out.parent.is_dir():
+        raise InputError(f"cannot write {out}: folder {out.parent} does not exist")
+
+
+def write_output(out: Path, data: bytes, protected: Iterable[Path], force: bool = False) -> None:
+    """Write ``data`` to ``out`` atomically, after ``check_output``."""
+    check_output(out, list(protected), force)
+    try:
+        fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, out)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
