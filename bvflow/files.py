@@ -24,14 +24,15 @@ SQLITE_COMPANIONS: Final = ("", "-wal", "-shm", "-journal")
 
 def read_input(path: Path, what: str, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``, or an InputError naming why not."""
+    _check_name(path, what)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{what} {path} is not a regular file")
     with os.fdopen(fd, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{what} {path} is not a regular file")
         try:
             data = stream.read(max_bytes + 1)
         except OSError as exc:
@@ -50,6 +51,13 @@ def read_text_input(path: Path, what: str, max_bytes: int) -> str:
         raise InputError(
             f"{what} {path} is not UTF-8 text (byte {exc.start + 1} is 0x{data[exc.start]:02x})"
         ) from exc
+
+
+def _check_name(path: Path, what: str) -> None:
+    if "\x00" in str(path):
+        raise InputError(f"{what} {str(path)!r} contains a NUL character")
+    if not str(path).strip() or str(path) == ".":
+        raise InputError(f"{what}: no file name given")
 
 
 def _size(limit: int) -> str:
@@ -74,6 +82,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_output(out: Path, protected: Iterable[Path], force: bool) -> None:
     """Refuse an output path that is a symlink, the database, or an existing file."""
+    _check_name(out, "the output")
+    try:
+        _check_output(out, list(protected), force)
+    except OSError as exc:  # a name too long, a folder we may not look into
+        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+
+
+def _check_output(out: Path, protected: list[Path], force: bool) -> None:
     if out.is_symlink():
         raise InputError(f"{out} is a symbolic link; give the real path")
     for path in protected:

@@ -10,6 +10,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,8 +33,21 @@ Exit codes: 0 ok; 1 error (bad input, not found, no database); 2 usage;
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {printable(message)}", err=True)
     sys.exit(code)
+
+
+def printable(message: str) -> str:
+    """A message that stays one honest line: an error may quote what was typed, so control,
+    format, bidi and separator characters (and lone surrogates) are shown as escapes."""
+    from bvflow.inputs import REFUSED_CATEGORIES
+
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in REFUSED_CATEGORIES
+        else ch
+        for ch in message
+    )
 
 
 class BVFlowGroup(click.Group):
@@ -73,11 +87,20 @@ def check_arguments(args: Sequence[str]) -> None:
     """
     from bvflow.errors import InputError
 
-    named = [(f"argument {i}", arg) for i, arg in enumerate(args, start=1)]
+    named = [(_argument(args, i), arg) for i, arg in enumerate(args)]
     named += [(f"${key}", value) for key, value in os.environ.items() if key.startswith("BVFLOW_")]
     for where, value in named:
+        if "\x00" in value:  # a shell cannot pass one; only a program calling main() can
+            raise InputError(f"{where} contains a NUL, a control character")
         if any("\ud800" <= ch <= "\udfff" for ch in value):
             raise InputError(f"{where} ({_as_bytes(value)[:60]}) is not valid UTF-8 text")
+
+
+def _argument(args: Sequence[str], index: int) -> str:
+    """'argument 4', or 'argument 4 (the value of --reason)' when an option precedes it."""
+    before = args[index - 1] if index > 0 else ""
+    of = f" (the value of {before})" if before.startswith("--") and "=" not in before else ""
+    return f"argument {index + 1}{of}"
 
 
 def _as_bytes(value: str) -> str:

@@ -177,6 +177,8 @@ class Database:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
         except (SADatabaseError, DBAPIError) as exc:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
+        except OverflowError as exc:  # a number beyond the database's 64-bit integers
+            raise InputError("a number given is too large") from exc
         except UnicodeEncodeError as exc:
             # The driver raises this itself (SQLAlchemy passes it on): a lone surrogate, which
             # is how Python carries bytes that were not UTF-8.
