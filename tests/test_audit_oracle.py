@@ -1,0 +1,99 @@
+"""The audit chain against values worked out by hand, not by the product's own functions.
+
+The records below are written out as literal text, and their hashes were computed once with
+``hashlib.sha256(prev_hash + record)`` and pinned: a chain that stopped hashing the previous
+link, changed its canonical form or its text encoding, or a verify that stopped checking the
+links, fails here even if it still agrees with itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bvflow.domain.audit import GENESIS, NewEvent, SealedEvent, seal, verify_chain
+
+RECORD_1 = (
+    '{"action":"authority.initialised","actor":"jo","at":"2027-01-04T09:30:00.000000Z",'
+    '"from_stage":null,"payload":{"authority":"Exampleshire County Council",'
+    '"nation":"england"},"review":null,"seq":1,"to_stage":null}'
+)
+HASH_1 = "5f36cbadb10ee6bfda0051c411eeb13aa5192ca6f2c8cfcac20e31f68251623d"
+RECORD_2 = (
+    '{"action":"agreement.recorded","actor":"jo","at":"2027-01-05T14:00:00.250000Z",'
+    '"from_stage":"challenge","payload":{"agreed_by":["Tenants’ Federation"],'
+    '"dissent":["UNISON"]},"review":"BV-2027-001","seq":2,"to_stage":"challenge"}'
+)
+HASH_2 = "47ee3e8ae6b8c645a5d4df7184a2055d5d457b6f52013663d241cebd7944ced7"
+
+FIRST = NewEvent(datetime(2027, 1, 4, 9, 30, tzinfo=UTC), "jo", "authority.initialised",
+                 payload={"nation": "england", "authority": "Exampleshire County Council"})
+SECOND = NewEvent(datetime(2027, 1, 5, 14, 0, 0, 250000, tzinfo=UTC), "jo",
+                  "agreement.recorded", "BV-2027-001", "challenge", "challenge",
+                  {"dissent": ["UNISON"], "agreed_by": ["Tenants’ Federation"]})
+
+
+def chain() -> list[SealedEvent]:
+    one = seal(FIRST, 1, GENESIS)
+    return [one, seal(SECOND, 2, one.hash)]
+
+
+def test_the_pinned_hashes_are_sha256_of_the_previous_hash_and_the_record() -> None:
+    # The oracle checks itself with hashlib alone, so the pins cannot drift.
+    assert hashlib.sha256(b"0" * 64 + RECORD_1.encode()).hexdigest() == HASH_1
+    assert hashlib.sha256(HASH_1.encode() + RECORD_2.encode("utf-8")).hexdigest() == HASH_2
+
+
+def test_sealing_gives_the_records_and_hashes_worked_out_by_hand() -> None:
+    one, two = chain()
+    assert (one.record, one.prev_hash, one.hash) == (RECORD_1, GENESIS, HASH_1)
+    assert (two.record, two.prev_hash, two.hash) == (RECORD_2, HASH_1, HASH_2)
+
+
+def test_the_same_record_after_another_link_hashes_differently() -> None:
+    """The previous hash is part of what is hashed: a record cannot be moved elsewhere."""
+    moved = seal(SECOND, 2, "f" * 64)
+    assert moved.record == RECORD_2
+    assert moved.hash == hashlib.sha256(b"f" * 64 + RECORD_2.encode()).hexdigest()
+    assert moved.hash != HASH_2
+
+
+def test_verify_accepts_the_hand_made_chain_and_its_head() -> None:
+    verdict = verify_chain(chain(), recorded_head=(2, HASH_2), checkpoint=(1, HASH_1))
+    assert (verdict.intact, verdict.checked, verdict.head_seq, verdict.head_hash) == \
+        (True, 2, 2, HASH_2)
+
+
+def test_verify_finds_a_link_that_does_not_follow_even_when_its_hash_is_consistent() -> None:
+    """An event re-sealed onto a wrong link is self-consistent: only the link check sees it."""
+    one, two = chain()
+    forged = seal(SECOND, 2, "e" * 64)
+    verdict = verify_chain([one, forged])
+    assert (verdict.intact, verdict.bad_seq) == (False, 2)
+    assert verdict.problem == "it does not follow the event before it (inserted, removed or moved)"
+    assert verify_chain([one, two]).intact
+
+
+def test_verify_finds_a_record_whose_hash_was_not_recomputed() -> None:
+    one, two = chain()
+    altered = replace(two, record=RECORD_2.replace("UNISON", "UNIS0N"))
+    verdict = verify_chain([one, altered])
+    assert (verdict.intact, verdict.bad_seq) == (False, 2)
+    assert verdict.problem == "its record does not match its hash (altered)"
+
+
+def test_verify_finds_a_column_that_disagrees_with_its_record() -> None:
+    one, two = chain()
+    verdict = verify_chain([one, replace(two, actor="Chief Executive")])
+    assert verdict.problem == "its actor column does not match its hashed record"
+    verdict = verify_chain([one, replace(two, at=datetime(2027, 1, 5, tzinfo=UTC))])
+    assert verdict.problem == "its at column does not match its hashed record"
+
+
+def test_verify_finds_a_missing_first_event_and_a_duplicate() -> None:
+    one, two = chain()
+    assert verify_chain([two]).problem == "event 1 is missing (removed)"
+    assert verify_chain([one, one]).problem == \
+        "event 1 appears out of order or twice (inserted or moved)"
+    assert verify_chain([one], recorded_head=(2, HASH_2)).bad_seq == 2
