@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import Cli, events
+from conftest import Cli, events, prepare
 
 
 @pytest.mark.slow
@@ -44,3 +45,37 @@ def test_concurrent_advances_exactly_one_wins(cli: Cli) -> None:
     assert json.loads(initialised.ok("review", "show", ref, "--json").stdout)["stage"] == \
         "compare"
     assert initialised.ok("audit", "verify").stdout.startswith("intact:")
+
+
+def test_a_change_committed_between_read_and_write_loses_nothing(
+        initialised: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Deterministic: another coordinator's suspend commits after this advance has read the
+    review and before it writes. Only the version check in the UPDATE itself can see it."""
+    import bvflow.services.reviews as reviews
+
+    ref = initialised.ok("review", "create", "Refuse collection", "--service", "Waste",
+                         "--coordinator", "jo@exampleshire.gov.uk").stdout.strip()
+    prepare(initialised, ref, "challenge", tmp_path)
+    read = json.loads(initialised.ok("review", "show", ref, "--json").stdout)["version"]
+    real_fire = reviews.fire
+    raced: list[int] = []
+
+    def fire_after_a_rival_commits(*args: object, **kwargs: object) -> str:
+        if not raced:  # the rival's own suspend passes through here too
+            raced.append(-1)
+            raced[0] = initialised("review", "suspend", ref, "--reason", "Purdah",
+                                   actor="rival").exit_code
+        return real_fire(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reviews, "fire", fire_after_a_rival_commits)
+    result = initialised("review", "advance", ref, "--override-timetable", "--reason", "race")
+    assert raced == [0]
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith(f"Error: review {ref} changed since you read it")
+    shown = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
+    assert (shown["stage"], shown["status"], shown["version"]) == \
+        ("challenge", "suspended", read + 1)
+    actions = [e[2] for e in events(initialised.db)]
+    assert "review.advanced" not in actions
+    assert "review.timetable_overridden" not in actions
+    assert actions.count("review.suspended") == 1

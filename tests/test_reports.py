@@ -197,3 +197,28 @@ def test_report_renders_in_headless_chromium(initialised: Cli, reviewed: str,
     assert len(colours) > 50  # text, tables and charts, not a blank page
     blue = sum(count for count, (r, g, b) in colours if b > 150 and r < 80)
     assert blue > 500  # the actual-dates bars and indicator lines are drawn
+
+
+def test_restricted_proposals_stay_out_of_the_public_report(
+        initialised: Cli, reviewed: str, tmp_path: Path) -> None:
+    """The consult and compete proposals were circulated restricted (the default)."""
+    paper = tmp_path / "open.txt"
+    paper.write_text("An open paper\n")
+    initialised.ok("proposal", "circulate", reviewed, "--title", "Open proposal", "--file",
+                   str(paper), "--disclosure", "public")
+    initialised.ok("proposal", "circulate", reviewed, "--title", "Secret proposal", "--file",
+                   str(paper), "--disclosure", "confidential")
+    expected = {
+        "public": ({"Open proposal"}, {"Proposal for consult", "Proposal for compete",
+                                       "Secret proposal"}),
+        "working-party": ({"Open proposal", "Proposal for consult", "Proposal for compete"},
+                          {"Secret proposal"}),
+        "internal": ({"Open proposal", "Proposal for consult", "Secret proposal"}, set()),
+    }
+    for audience, (shown, hidden) in expected.items():
+        for fmt in ("html", "md"):
+            text = report(initialised, reviewed, "--audience", audience, "--format", fmt)
+            for title in shown:
+                assert title in text, (audience, fmt, title)
+            for title in hidden:
+                assert title not in text, (audience, fmt, title)
