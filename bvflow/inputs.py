@@ -9,35 +9,23 @@ way a look-alike (Cyrillic "а" for Latin "a") is made.
 
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
 from datetime import date
 from typing import Final
 
+from bvflow.domain.text import REFUSED_CATEGORIES, refused_character
 from bvflow.errors import InputError
 
-# Unicode general categories never allowed in text: controls (Cc), format characters such as
-# U+202E and U+200B (Cf), surrogates (Cs), private use (Co), unassigned (Cn), and the line and
-# paragraph separators U+2028/U+2029 (Zl, Zp).
-REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-def refused_character(value: str) -> str | None:
-    """A description of the first character text may not hold, or None."""
-    for ch in value:
-        category = unicodedata.category(ch)
-        if category in REFUSED_CATEGORIES:
-            if category == "Cs":
-                return "bytes that are not UTF-8 text"
-            name = unicodedata.name(ch, "unassigned").title()
-            if category == "Cc":
-                return f"control characters (U+{ord(ch):04X}: line breaks, tabs or escapes)"
-            return f"an invisible or unassigned character (U+{ord(ch):04X} {name})"
-    return None
-
+__all__ = ["REFUSED_CATEGORIES", "refused_character"]
 
 def text(value: str, field: str, *, max_length: int = 200, required: bool = True) -> str:
-    """Trimmed single-line text without control, format or unassigned characters."""
+    """Trimmed single-line text without control, format or unassigned characters, in NFC
+    (so that "Café" typed with a combining accent is the same text as with é)."""
     cleaned = value.strip()
+    if refused_character(cleaned) is None:
+        cleaned = unicodedata.normalize("NFC", cleaned)
     if required and not cleaned:
         raise InputError(f"{field} must not be empty")
     if len(cleaned) > max_length:
@@ -46,6 +34,12 @@ def text(value: str, field: str, *, max_length: int = 200, required: bool = True
     if problem is not None:
         raise InputError(f"{field} contains {problem}")
     return cleaned
+
+
+def name_key(value: str) -> str:
+    """What makes two names the same name: "Outsource", "outsource" and "ＯＵＴＳＯＵＲＣＥ"
+    are one option (compatibility-normalised, case-folded)."""
+    return unicodedata.normalize("NFKC", value).casefold()
 
 
 def reason(value: str | None, action: str) -> str:
@@ -97,9 +91,33 @@ def address(value: str) -> str:
     return email(value).lower()
 
 
+# Larger than any figure a council reports (budgets in pounds, populations), small enough that
+# quartiles and weighted means cannot overflow.
+MAX_FIGURE: Final = 1e15
+
+
+def number(value: float, field: str) -> float:
+    """A finite figure no larger than MAX_FIGURE; -0 becomes 0."""
+    if not math.isfinite(value) or abs(value) > MAX_FIGURE:
+        raise InputError(f"{field} ({value!r}) is not a number between -1e15 and 1e15")
+    return value + 0.0
+
+
+# Dates a review can concern; anything outside is a typo (and 9999-12-31 has no next day).
+FIRST_DAY: Final = date(1990, 1, 1)
+LAST_DAY: Final = date(2100, 12, 31)
+ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def iso_date(value: str, field: str) -> date:
-    """A date written as YYYY-MM-DD."""
+    """A date written as YYYY-MM-DD, between 1990 and 2100."""
+    cleaned = value.strip()
     try:
-        return date.fromisoformat(value.strip())
+        if not ISO_DATE.fullmatch(cleaned):
+            raise ValueError(cleaned)
+        day = date.fromisoformat(cleaned)
     except ValueError as exc:
-        raise InputError(f"{field} {value!r} is not a date; write it as YYYY-MM-DD") from exc
+        raise InputError(f"{field} {value[:40]!r} is not a date; write it as YYYY-MM-DD") from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"{field} {cleaned} is outside {FIRST_DAY.year}-{LAST_DAY.year}")
+    return day

@@ -108,16 +108,16 @@ def _smtp(mail: Mapping[str, Any], where: str) -> tuple[SmtpSettings, int]:
         where,
     )
     smtp = SmtpSettings(
-        host=_get(table, "host", str, "localhost", where),
+        host=_text(table, "host", "localhost", where),
         port=_get(table, "port", int, 25, where),
         security=_get(table, "security", str, "none", where),
         username=_get(table, "username", str, "", where),
-        password_env=_get(table, "password_env", str, "BVFLOW_SMTP_PASSWORD", where),
+        password_env=_text(table, "password_env", "BVFLOW_SMTP_PASSWORD", where),
         timeout=_get(table, "timeout", float, 30.0, where),
     )
     if smtp.security not in SECURITY:
         raise InputError(f"{where}: security must be one of {', '.join(SECURITY)}")
-    if not 0 < smtp.port < 65536 or not 0 < smtp.timeout <= 600:
+    if not 0 < smtp.port < 65536 or not 1 <= smtp.timeout <= 600:
         raise InputError(f"{where}: port must be 1-65535 and timeout 1-600 seconds")
     attempts = _get(table, "max_attempts", int, 12, where)
     if not 1 <= attempts <= 50:
@@ -167,6 +167,17 @@ def _sender(mail: Mapping[str, Any], where: str) -> str:
     return value
 
 
+def _text(table: Mapping[str, Any], key: str, default: str, where: str) -> str:
+    """A non-empty single-line string setting (a host, a folder, a variable's name)."""
+    from bvflow import inputs
+
+    value: str = _get(table, key, str, default, where)
+    try:
+        return inputs.text(value, key, max_length=500)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc.message}") from exc
+
+
 def _lease(mail: Mapping[str, Any], where: str) -> int:
     """How long a sender may hold a claimed message before another takes it over."""
     lease = _get(mail, "lease_seconds", int, 600, where)
@@ -192,12 +203,12 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     smtp, attempts = _smtp(mail, where)
     templates = _table(data, "templates", where)
     _unknown(templates, {"dir"}, f"{where} [templates]")
-    template_dir = templates.get("dir")
+    template_dir = _text(templates, "dir", "", where) if "dir" in templates else None
     return Settings(
         source=source,
         transport=transport,
         sender=_sender(mail, where),
-        maildir=base / _get(mail, "maildir", str, "mail", where),
+        maildir=base / _text(mail, "maildir", "mail", where),
         smtp=smtp,
         notify=_notify(mail, where),
         max_attempts=attempts,
@@ -216,6 +227,8 @@ def load_settings(path: Path | None, default_dir: Path) -> Settings:
     text = read_text_input(path, "settings file", MAX_SETTINGS_BYTES)
     try:
         data = tomllib.loads(text)
+    except RecursionError as exc:  # tomllib recurses once per level of nested arrays
+        raise InputError(f"settings file {path} is nested too deeply to be settings") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"settings file {path} is not valid TOML: {exc}") from exc
     return parse_settings(data, path)

@@ -542,3 +542,201 @@ def test_a_resume_stamped_before_its_suspend_is_refused(
                                   "SELECT at FROM audit_events WHERE review = :r ORDER BY seq",
                                   r=ref)]
     assert stamps == sorted(stamps)
+
+
+# --- classes found by a second probe -------------------------------------------------------
+
+
+@pytest.fixture
+def full(initialised: Cli, new_review: Callable[..., str]) -> str:
+    """A review with an indicator, an option and a criterion."""
+    ref = new_review()
+    initialised.ok("pi", "add", ref, "BV82a", "--name", "Recycled", "--unit", "%",
+                   "--baseline", "31.5", "--baseline-period", "2025-26")
+    initialised.ok("option", "add", ref, "Outsource")
+    initialised.ok("option", "criterion", ref, "Cost", "--weight", "60")
+    return ref
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e309", "-1e309", "1e16"])
+def test_figures_must_be_finite_and_of_a_sensible_size(initialised: Cli, full: str,
+                                                       value: str) -> None:
+    refused(initialised, "pi", "record", full, "BV82a", "--period", "2026-27", f"--value={value}",
+            words=("not a number",))
+    refused(initialised, "pi", "add", full, "X1", "--name", "x", f"--baseline={value}",
+            "--baseline-period", "2025-26", words=("not a number",))
+    refused(initialised, "pi", "add", full, "X2", "--name", "x", "--target", f"2027-28={value}",
+            words=("not a number",))
+    # A leading minus reads as an option to click: a usage error (exit 2) unless after "--".
+    refused(initialised, "option", "score", full, "Outsource", "Cost", value,
+            code=2 if value.startswith("-") else 1)
+
+
+def test_minus_zero_is_zero(initialised: Cli, full: str) -> None:
+    initialised.ok("pi", "record", full, "BV82a", "--period", "2026-27", "--value", "-0")
+    listed = json.loads(initialised.ok("pi", "list", full, "--json").stdout)
+    assert json.dumps(listed[0]["actuals"]) == '{"2026-27": 0.0}'
+
+
+@pytest.mark.parametrize("args", [
+    ("meeting", "cancel", "BV-2027-001", "99999999999999999999", "--reason", "x"),
+    ("action", "update", "BV-2027-001", "99999999999999999999", "--status", "done"),
+    ("review", "advance", "BV-2027-001", "--if-version", "9" * 30),
+    ("audit", "log", "--until", "9999-12-31"),
+    ("audit", "log", "--since", "20270105"),
+    ("meeting", "schedule", "BV-2027-001", "--title", "Far", "--place", "p", "--at",
+     "9999-12-31 23:59"),
+    ("action", "add", "BV-2027-001", "--title", "t", "--owner", "jo@exampleshire.gov.uk",
+     "--due", "0001-01-01"),
+    ("pi", "record", "BV-2027-001", "BV82a", "--period", "2027-29", "--value", "1"),
+    ("pi", "record", "BV-2027-001", "BV82a", "--period", "1066", "--value", "1"),
+    ("pi", "add", "BV-2027-001", "C1", "--name", "n", "--baseline", "1", "--baseline-period", ""),
+    ("pi", "add", "BV-2027-001", "X1", "--name", "n", "--target", "2027-28=40",
+     "--target", "2027-28=50"),
+    ("audit", "log", "--review", ""),
+], ids=["huge-meeting-id", "huge-action-id", "huge-version", "last-date", "compact-date",
+        "meeting-in-9999", "due-in-year-1", "period-not-consecutive", "period-1066",
+        "empty-baseline-period", "target-twice", "empty-review-filter"])
+def test_numbers_dates_and_periods_out_of_range_are_refused(
+        initialised: Cli, full: str, args: tuple[str, ...]) -> None:
+    refused(initialised, *args)
+
+
+def test_imports_refuse_duplicate_rows_and_columns(initialised: Cli, full: str,
+                                                   tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("authority,code,period,value\nA,BV82a,2025-26,35\nA,BV82a,2025-26,36\n")
+    refused(initialised, "pi", "import", full, str(rows),
+            words=("rows.csv:3", "the same authority, code and period as line 2"))
+    columns = tmp_path / "columns.csv"
+    columns.write_text("authority,code,period,value,authority\nA,BV82a,2025-26,35,B\n")
+    refused(initialised, "pi", "import", full, str(columns),
+            words=("columns.csv:1", "authority more than once"))
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("Café", "Cafe\u0301"), ("Outsource", "outsource"), ("Outsource", "ＯＵＴＳＯＵＲＣＥ"),
+], ids=["nfc-nfd", "case", "fullwidth"])
+def test_names_that_look_the_same_are_the_same(initialised: Cli, full: str, first: str,
+                                               second: str) -> None:
+    if first != "Outsource":
+        initialised.ok("option", "add", full, first)
+    refused(initialised, "option", "add", full, second, words=("already exists",))
+    initialised.ok("option", "score", full, second, "cost", "70")
+    scored = [json.loads(e[6])["payload"] for e in events(initialised.db)
+              if e[2] == "option.scored"]
+    assert scored == [{"option": first, "criterion": "Cost", "score": 70.0}]
+    refused(initialised, "option", "criterion", full, "COST", "--weight", "5",
+            words=("already exists",))
+    refused(initialised, "pi", "add", full, "bv82A", "--name", "x", words=("already has",))
+
+
+def test_the_nation_cannot_change_under_running_reviews(initialised: Cli, full: str) -> None:
+    refused(initialised, "init", "--nation", "scotland", code=4, words=("nation", "calendar"))
+    initialised.ok("init", "--authority", "Exampleshire Council")  # renaming is fine
+
+
+@pytest.mark.parametrize(("agreed", "dissent", "words"), [
+    (["UNISON"], ["UNISON"], ("cannot both agree and dissent",)),
+    (["UNISON", "unison"], [], ("twice",)),
+    (["UNISON"], ["GMB", "GMB"], ("twice",)),
+], ids=["agree-and-dissent", "agreed-twice", "dissent-twice"])
+def test_agreements_name_each_organisation_once(initialised: Cli, full: str, agreed: list[str],
+                                                dissent: list[str],
+                                                words: tuple[str, ...]) -> None:
+    args = [a for org in agreed for a in ("--agreed-by", org)]
+    args += [a for org in dissent for a in ("--dissent", org)]
+    refused(initialised, "agreement", "record", full, "--item", "scope", *args, words=words)
+
+
+def test_workflow_titles_are_one_printable_line_and_diagrams_escape_them(
+        initialised: Cli, tmp_path: Path) -> None:
+    source = (Path(__file__).parents[1] / "workflows" / "best-value.yaml").read_text()
+    source = source.replace("name: best-value", "name: mine", 1)
+    injected = tmp_path / "mine.yaml"
+    injected.write_text(source.replace(
+        "title: Challenge\n",
+        'title: "Challenge\\" as challenge\\n    click challenge href \\"https://evil\\""\n', 1))
+    refused(initialised, "workflow", "validate", str(injected), words=("title", "U+000A"))
+    quoted = tmp_path / "quoted" / "mine.yaml"
+    quoted.parent.mkdir()
+    quoted.write_text(source.replace("title: Challenge\n", "title: 'The \"big\" one; really'\n", 1))
+    diagram = initialised.ok("workflow", "diagram", str(quoted)).stdout
+    assert 'state "The #quot;big#quot; one#59; really" as challenge' in diagram
+    assert "href" not in diagram
+
+
+def test_one_bad_workflow_file_does_not_hide_the_others(initialised: Cli,
+                                                        tmp_path: Path) -> None:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "empty.yaml").write_text("")
+    (folder / "dir.yaml").mkdir()
+    listed = initialised.ok("--workflows", str(folder), "workflow", "list", "--json").stdout
+    found = {w["name"]: w["problem"] for w in json.loads(listed)}
+    assert found["best-value"] is None
+    assert "mapping" in (found["empty"] or "")
+    assert "not a regular file" in (found["dir"] or "")
+    table = initialised.ok("--workflows", str(folder), "workflow", "list").stdout
+    assert "NOT VALID" in table
+
+
+def test_an_empty_paper_is_refused(initialised: Cli, full: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    refused(initialised, "proposal", "circulate", full, "--title", "P", "--file", str(empty),
+            words=("is empty",))
+
+
+def test_an_error_quoting_a_huge_value_stays_short(initialised: Cli) -> None:
+    error = refused(initialised, "review", "list", "--stage", "x" * 120_000)
+    assert len(error) < 1200
+    assert "more characters" in error
+
+
+@sqlite_only("settings and mail folders beside a database file")
+@pytest.mark.parametrize(("settings", "words"), [
+    ("[mail]\nmaildir = \"a\\u0000b\"\n", ("maildir", "control")),
+    ("a = " + "[" * 3000 + "]" * 3000 + "\n", ("nested too deeply",)),
+    ("[templates]\ndir = 123\n", ("dir must be str",)),
+    ("[mail.smtp]\nhost = \"\"\n", ("host must not be empty",)),
+    ("[mail.smtp]\ntimeout = 1e-300\n", ("timeout",)),
+], ids=["nul-in-maildir", "deep-toml", "template-dir-number", "empty-host", "tiny-timeout"])
+def test_bad_settings_are_named(initialised: Cli, new_review: Callable[..., str],
+                                settings: str, words: tuple[str, ...]) -> None:
+    new_review()
+    (initialised.db.parent / "bvflow.toml").write_text(settings)
+    refused(initialised, "sweep", words=words)
+
+
+@sqlite_only("a Maildir beside a database file")
+def test_a_maildir_that_is_a_file_claims_nothing(initialised: Cli,
+                                                 new_review: Callable[..., str]) -> None:
+    new_review()
+    (initialised.db.parent / "mail").write_text("not a folder\n")
+    refused(initialised, "sweep", words=("not a folder",))
+    assert {s for s, _, _ in outbox(initialised.db).values()} == {"pending"}
+
+
+@sqlite_only("device files as the database")
+def test_a_device_is_not_a_database(tmp_path: Path) -> None:
+    for args in (("init", "--authority", "X", "--nation", "england"), ("review", "list")):
+        result = Cli(Target("sqlite:////dev/null", tmp_path, Path("/dev/null")))(*args)
+        assert result.exit_code == 1
+        assert "not a regular file" in result.stderr
+
+
+@sqlite_only("a subprocess writing to /dev/full")
+def test_output_that_cannot_be_written_is_one_line_and_says_what_was_saved(
+        initialised: Cli) -> None:
+    with open("/dev/full", "w") as full_disk:
+        run = subprocess.run(
+            [sys.executable, "-m", "bvflow", "--db", str(initialised.db), "review", "create",
+             "New", "--service", "S", "--coordinator", COORDINATOR],
+            stdout=full_disk, stderr=subprocess.PIPE, text=True, check=False)
+    assert run.returncode == 1
+    assert run.stderr.startswith("Error: cannot write the output: No space left on device")
+    assert run.stderr.count("\n") == 1
+    assert "saved" in run.stderr
+    listed = json.loads(initialised.ok("review", "list", "--json").stdout)
+    assert [r["title"] for r in listed] == ["New"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import click
 
@@ -32,8 +32,14 @@ Exit codes: 0 ok; 1 error (bad input, not found, no database); 2 usage;
 3 conflict (changed since read); 4 refused by the workflow; 5 audit integrity failure."""
 
 
+MAX_ERROR: Final = 1000
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {printable(message)}", err=True)
+    shown = printable(message)
+    if len(shown) > MAX_ERROR:  # an error may quote a value of any length
+        shown = f"{shown[:MAX_ERROR]}… ({len(shown) - MAX_ERROR} more characters)"
+    click.echo(f"Error: {shown}", err=True)
     sys.exit(code)
 
 
@@ -76,7 +82,26 @@ class BVFlowGroup(click.Group):
             _fail("aborted", 1)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except BrokenPipeError:
+            _quiet_stdout()  # the reader went away (| head); nothing more to say to it
+            sys.exit(1)
+        except OSError as exc:  # the output itself cannot be written: a full disk, /dev/full
+            _quiet_stdout()
+            _fail(
+                f"cannot write the output: {exc.strerror or exc}; anything the command changed "
+                "before this was saved (see 'bvflow audit log')",
+                1,
+            )
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # CliRunner's stdout has no file descriptor
+        pass
 
 
 def check_arguments(args: Sequence[str]) -> None:
@@ -169,7 +194,7 @@ def expect_version_option(f: F) -> F:
     return click.option(
         "--if-version",
         "expected_version",
-        type=click.IntRange(min=1),
+        type=ID,
         default=None,
         help="Refuse (exit 3) unless the review is still at this version, as shown by "
         "'review show'.",
@@ -219,18 +244,25 @@ def describe_event(event: SealedEvent) -> str:
     return f"{text} ({detail})" if detail else text
 
 
+# Ids and versions are 64-bit in the database; a larger number is bad input, not a crash.
+ID = click.IntRange(1, 2**63 - 1)
+
+
 class DateType(click.ParamType):  # type: ignore[type-arg]
-    """YYYY-MM-DD; a bad value is bad input (exit 1) with a one-line message."""
+    """YYYY-MM-DD between 1990 and 2100; a bad value is bad input (exit 1), one line."""
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
+        from bvflow.errors import InputError
+        from bvflow.inputs import iso_date
+
         try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+            return iso_date(str(value), "the date")
+        except InputError as exc:
+            self.fail(exc.message, param, ctx)
 
 
 DATE = DateType()

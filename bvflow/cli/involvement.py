@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from bvflow.cli._base import DATE, State, emit_json, emit_table, json_option, london, pass_state
+from bvflow.cli._base import (
+    DATE,
+    ID,
+    State,
+    emit_json,
+    emit_table,
+    json_option,
+    london,
+    pass_state,
+)
 
 DISCLOSURE = click.Choice(["public", "restricted", "confidential"])
 
@@ -171,7 +180,7 @@ def activity_list(state: State, ref: str, as_json: bool) -> None:
 
 
 class LondonDateTime(click.ParamType):  # type: ignore[type-arg]
-    """YYYY-MM-DD HH:MM, Europe/London unless an offset is given."""
+    """YYYY-MM-DD HH:MM, Europe/London unless an offset is given; 1990 to 2100."""
 
     name = "datetime"
 
@@ -180,10 +189,22 @@ class LondonDateTime(click.ParamType):  # type: ignore[type-arg]
     ) -> datetime:
         if isinstance(value, datetime):
             return value
+        from bvflow.errors import InputError
+        from bvflow.inputs import iso_date
+
+        text = str(value).strip()
         try:
-            return datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date and time; write it as YYYY-MM-DD HH:MM", param, ctx)
+            iso_date(text[:10], "the date")
+            if len(text) < 16 or text[10] not in " T":
+                raise ValueError(text)
+            return datetime.fromisoformat(text)
+        except (ValueError, InputError):
+            self.fail(
+                f"{text[:40]!r} is not a date and time between 1990 and 2100; "
+                "write it as YYYY-MM-DD HH:MM",
+                param,
+                ctx,
+            )
 
 
 WHEN = LondonDateTime()
@@ -250,7 +271,7 @@ def meeting_schedule(
 
 @meeting.command(name="reschedule")
 @click.argument("ref")
-@click.argument("meeting_id", type=click.IntRange(min=1))
+@click.argument("meeting_id", type=ID)
 @click.option("--at", "at", type=WHEN, help="The new date and time (London).")
 @click.option("--place", help="The new place.")
 @click.option("--reason", help="Why notice is shorter than the rules require (an override).")
@@ -280,7 +301,7 @@ def meeting_reschedule(
 
 @meeting.command(name="cancel")
 @click.argument("ref")
-@click.argument("meeting_id", type=click.IntRange(min=1))
+@click.argument("meeting_id", type=ID)
 @click.option("--reason", required=True)
 @pass_state
 def meeting_cancel(state: State, ref: str, meeting_id: int, reason: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bvflow.cli._base import State, emit_json, emit_table, json_option, pass_state
+from bvflow.cli._base import ID, State, emit_json, emit_table, json_option, pass_state
 
 
 @click.command()
@@ -103,7 +103,7 @@ def list_(state: State, status: str | None, ref: str | None, as_json: bool) -> N
 
 
 @outbox.command()
-@click.argument("message_id", required=False, type=click.IntRange(min=1))
+@click.argument("message_id", required=False, type=ID)
 @click.option("--all-failed", is_flag=True, help="Retry every failed message.")
 @pass_state
 def retry(state: State, message_id: int | None, all_failed: bool) -> None:

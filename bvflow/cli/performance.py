@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from bvflow.cli._base import DATE, State, emit_csv, emit_json, emit_table, json_option, pass_state
+from bvflow.cli._base import (
+    DATE,
+    ID,
+    State,
+    emit_csv,
+    emit_json,
+    emit_table,
+    json_option,
+    pass_state,
+)
 
 
 @click.group()
@@ -331,7 +340,7 @@ def action_add(
 
 @action.command(name="update")
 @click.argument("ref")
-@click.argument("action_id", type=click.IntRange(min=1))
+@click.argument("action_id", type=ID)
 @click.option("--status", type=click.Choice(["planned", "in_progress", "done", "dropped"]))
 @click.option("--due", type=DATE)
 @click.option("--owner")

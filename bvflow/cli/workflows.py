@@ -31,7 +31,12 @@ def list_(state: State, as_json: bool) -> None:
         emit_json([w.as_dict() for w in found])
         return
     emit_table(
-        [(w.name, str(w.version), str(w.stages), w.title, w.path) for w in found],
+        [
+            (w.name, str(w.version), str(w.stages), w.title, w.path)
+            if w.problem is None
+            else (w.name, "-", "-", "NOT VALID: see 'bvflow workflow validate'", w.path)
+            for w in found
+        ],
         ("NAME", "VERSION", "STAGES", "TITLE", "FILE"),
     )
 

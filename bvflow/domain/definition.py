@@ -21,6 +21,7 @@ from bvflow.domain.requirements import (
     TimetableRequirement,
     parse_requirement,
 )
+from bvflow.domain.text import refused_character
 from bvflow.errors import DefinitionError, Problem
 
 WORKFLOW_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
@@ -146,8 +147,15 @@ def _text(c: _Collector, node: Mapping[str, Any], key: str, where: str, default:
     if not isinstance(value, str) or (key == "title" and not value.strip()):
         c.add(f"{where}: {key} must be non-empty text", node, key)
         return default
-    if len(value) > MAX_TEXT or any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-        c.add(f"{where}: {key} must be at most {MAX_TEXT} printable characters", node, key)
+    # A description may run over lines; a title is shown on one line (and in diagrams).
+    problem = refused_character(value, allow="\n\t" if key == "description" else "")
+    if len(value) > MAX_TEXT or problem is not None:
+        c.add(
+            f"{where}: {key} must be at most {MAX_TEXT} printable characters"
+            + (f"; it contains {problem}" if problem else ""),
+            node,
+            key,
+        )
         return default
     return value
 

@@ -6,20 +6,27 @@ from bvflow.domain.definition import Definition
 from bvflow.domain.machine import ABANDONED
 
 
+def label(text: str) -> str:
+    """Text safe inside a Mermaid label: mermaid-cli reads ``;`` as a statement break even
+    in a note, and ``"`` would end a quoted state name; both become entity codes."""
+    return text.replace("#", "#35;").replace(";", "#59;").replace('"', "#quot;")
+
+
 def mermaid(definition: Definition) -> str:
     """The stages, advances, returns and abandonment of a workflow as a Mermaid diagram."""
     live = [stage for stage in definition.stages if not stage.final]
-    lines = ["stateDiagram-v2", f"    %% {definition.title} (version {definition.version})"]
+    title = label(definition.title)
+    lines = ["stateDiagram-v2", f"    %% {title} (version {definition.version})"]
     for stage in definition.stages:
-        lines.append(f'    state "{stage.title}" as {stage.name}')
+        lines.append(f'    state "{label(stage.title)}" as {stage.name}')
     lines.append(f"    [*] --> {definition.first.name}")
     for stage in live:
-        label = (
+        advance = (
             f"advance ({stage.min_working_days} clear working days)"
             if stage.min_working_days
             else "advance"
         )
-        lines.append(f"    {stage.name} --> {stage.next}: {label}")
+        lines.append(f"    {stage.name} --> {stage.next}: {advance}")
     for i, stage in enumerate(live):
         for later in live[i + 1 :]:
             lines.append(f"    {later.name} --> {stage.name}: return")
@@ -30,7 +37,7 @@ def mermaid(definition: Definition) -> str:
             lines.append(f"    {stage.name} --> [*]")
     lines.append(f"    {ABANDONED} --> [*]")
     lines.append(
-        "    note right of " + definition.first.name + ": any open stage may be "
-        "suspended and resumed; suspended days do not count"
+        "    note right of " + definition.first.name + ": "
+        + label("any open stage may be suspended and resumed; suspended days do not count")
     )
     return "\n".join(lines) + "\n"

@@ -46,7 +46,13 @@ class MaildirTransport:
     """Delivers into a Maildir folder that any mail client can open."""
 
     def __init__(self, path: os.PathLike[str]) -> None:
-        self.box = mailbox.Maildir(path, create=True)
+        if os.path.lexists(path) and not os.path.isdir(path):
+            raise DeliveryError(f"the Maildir {os.fspath(path)} is not a folder", True)
+        try:
+            self.box = mailbox.Maildir(path, create=True)
+        except OSError as exc:
+            reason = f"cannot use the Maildir {os.fspath(path)}: {exc.strerror}"
+            raise DeliveryError(reason, False) from exc
 
     def send(self, outgoing: Outgoing) -> None:
         try:

@@ -33,7 +33,7 @@ class Appraisal:
 
 def _option(session: Session, review_id: int, name: str) -> Option:
     for row in repo.options_for(session, review_id):
-        if row.name == name:
+        if inputs.name_key(row.name) == inputs.name_key(name):
             return row
     raise NotFoundError(f"no option {name!r}; 'bvflow option list REF' shows them")
 
@@ -46,8 +46,10 @@ def add_option(app: App, ref: str, name: str, description: str = "") -> None:
     now = app.now()
     with app.db.write() as session:
         review_id = int(loaded.review.id or 0)
-        if any(o.name == name for o in repo.options_for(session, review_id)):
-            raise InputError(f"option {name!r} already exists")
+        same = [o.name for o in repo.options_for(session, review_id)
+                if inputs.name_key(o.name) == inputs.name_key(name)]
+        if same:
+            raise InputError(f"option {same[0]!r} already exists")
         session.add(Option(review_id=review_id, name=name, description=description))
         record_change(
             session, app, now, loaded, "option.added", {"name": name, "description": description}
@@ -63,8 +65,10 @@ def add_criterion(app: App, ref: str, name: str, weight: float) -> None:
     now = app.now()
     with app.db.write() as session:
         review_id = int(loaded.review.id or 0)
-        if any(c.name == name for c in repo.criteria_for(session, review_id)):
-            raise InputError(f"criterion {name!r} already exists")
+        same = [c.name for c in repo.criteria_for(session, review_id)
+                if inputs.name_key(c.name) == inputs.name_key(name)]
+        if same:
+            raise InputError(f"criterion {same[0]!r} already exists")
         session.add(Criterion(review_id=review_id, name=name, weight=weight))
         record_change(
             session, app, now, loaded, "option.criterion_added", {"name": name, "weight": weight}
@@ -80,7 +84,8 @@ def score(app: App, ref: str, option: str, criterion: str, value: float) -> None
     with app.db.write() as session:
         review_id = int(loaded.review.id or 0)
         row = _option(session, review_id, option)
-        found = [c for c in repo.criteria_for(session, review_id) if c.name == criterion]
+        found = [c for c in repo.criteria_for(session, review_id)
+                 if inputs.name_key(c.name) == inputs.name_key(criterion)]
         if not found:
             raise NotFoundError(
                 f"no criterion {criterion!r}; add it with 'bvflow option criterion'"
@@ -92,7 +97,7 @@ def score(app: App, ref: str, option: str, criterion: str, value: float) -> None
             now,
             loaded,
             "option.scored",
-            {"option": option, "criterion": criterion, "score": value},
+            {"option": row.name, "criterion": found[0].name, "score": value},
         )
 
 
@@ -109,7 +114,7 @@ def choose(app: App, ref: str, option: str, rationale: str | None) -> None:
             row.rationale = why if row.chosen else None
             session.add(row)
         record_change(
-            session, app, now, loaded, "option.chosen", {"option": option, "rationale": why}
+            session, app, now, loaded, "option.chosen", {"option": chosen.name, "rationale": why}
         )
 
 

@@ -27,6 +27,9 @@ def audit_log(
     """Events matching every filter given; ``until`` is inclusive (a whole London day)."""
     if since and until and until < since:
         raise InputError(f"--until {until} is before --since {since}")
+    for option, value in (("--review", review), ("--actor", actor), ("--action", action)):
+        if value is not None and not value.strip():
+            raise InputError(f"{option} is empty; leave it out to see every event")
     where = repo.EventFilter(
         review=review.upper() if review else None,
         actor=actor,

@@ -57,7 +57,10 @@ def read_file(path: Path | None) -> tuple[str | None, bytes | None]:
     if path is None:
         return None, None
     name = inputs.text(path.name, "the file name", max_length=255)
-    return name, read_input(path, "the file", MAX_FILE_BYTES)
+    content = read_input(path, "the file", MAX_FILE_BYTES)
+    if not content:
+        raise InputError(f"{path} is empty; give the file that holds the paper")
+    return name, content
 
 
 def add_evidence(

@@ -642,6 +642,17 @@ def _agreement_view(row: Agreement) -> AgreementView:
     )
 
 
+def _organisations(names: Sequence[str], option: str) -> list[str]:
+    """Each organisation once, as typed first."""
+    found: dict[str, str] = {}
+    for name in names:
+        text = inputs.text(name, option, max_length=200)
+        if inputs.name_key(text) in found:
+            raise InputError(f"{option} names {text!r} twice")
+        found[inputs.name_key(text)] = text
+    return list(found.values())
+
+
 def record_agreement(
     app: App,
     ref: str,
@@ -656,8 +667,12 @@ def record_agreement(
         raise InputError(f"unknown agreement item {item!r} (known: {', '.join(AGREEMENT_ITEMS)})")
     if not agreed_by:
         raise InputError("name at least one organisation with --agreed-by")
-    agreed = [inputs.text(o, "--agreed-by", max_length=200) for o in agreed_by]
-    dissenting = [inputs.text(o, "--dissent", max_length=200) for o in dissent]
+    agreed = _organisations(agreed_by, "--agreed-by")
+    dissenting = _organisations(dissent, "--dissent")
+    both = {inputs.name_key(o) for o in agreed} & {inputs.name_key(o) for o in dissenting}
+    if both:
+        twice = next(o for o in agreed if inputs.name_key(o) in both)
+        raise InputError(f"{twice!r} cannot both agree and dissent; name it once")
     note = inputs.text(note, "the note", max_length=2000, required=False)
     if disclosure_default is not None and item != "information_disclosure":
         raise InputError("--disclosure-default only belongs to the information_disclosure item")

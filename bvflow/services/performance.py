@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +29,13 @@ MAX_ERRORS_SHOWN: Final = 5
 def period(value: str) -> str:
     """A reporting period: a year (2027) or a financial year (2027-28)."""
     value = value.strip()
-    if not PERIOD.match(value):
-        raise InputError(f"period {value!r} is not like 2027-28 or 2027")
+    found = PERIOD.match(value)
+    year = int(value[:4]) if found else 0
+    if not found or not 1990 <= year <= 2100:
+        raise InputError(f"period {value[:40]!r} is not like 2027-28 or 2027")
+    if len(value) == 7 and int(value[5:]) != (year + 1) % 100:
+        after = f"{year}-{(year + 1) % 100:02d}"
+        raise InputError(f"period {value!r}: a financial year runs into the next year ({after})")
     return value
 
 
@@ -72,8 +78,9 @@ def add_indicator(
     unit = inputs.text(unit, "the unit", max_length=20, required=False)
     if (baseline is None) != (baseline_period is None):
         raise InputError("give --baseline and --baseline-period together")
-    baseline_period = period(baseline_period) if baseline_period else None
-    targets = {period(p): v for p, v in (targets or {}).items()}
+    baseline = inputs.number(baseline, "the baseline") if baseline is not None else None
+    baseline_period = period(baseline_period) if baseline_period is not None else None
+    targets = {period(p): inputs.number(v, f"the {p} target") for p, v in (targets or {}).items()}
     loaded = load_live(app, ref, "change the indicators of")
     now = app.now()
     with app.db.write() as session:
@@ -89,8 +96,10 @@ def add_indicator(
             added_by=app.actor,
             added_at=now,
         )
-        if any(i.code == code_ for i in repo.indicators_for(session, row.review_id)):
-            raise InputError(f"{loaded.review.ref} already has an indicator {code_}")
+        same = [i.code for i in repo.indicators_for(session, row.review_id)
+                if i.code.casefold() == code_.casefold()]
+        if same:
+            raise InputError(f"{loaded.review.ref} already has an indicator {same[0]}")
         session.add(row)
         session.flush()
         for when, value in targets.items():
@@ -132,6 +141,7 @@ def record_value(app: App, ref: str, code_: str, kind: str, when: str, value: fl
     if kind not in ("target", "actual"):
         raise InputError("kind must be target or actual")
     when = period(when)
+    value = inputs.number(value, "the value")
     loaded = load_live(app, ref, "change the indicators of")
     now = app.now()
     with app.db.write() as session:
@@ -192,7 +202,11 @@ def _parse_rows(
     text: str, source: str, known: set[str], review_id: int
 ) -> tuple[list[Comparator], list[str], int]:
     reader = csv.DictReader(io.StringIO(text))
-    fields = {f.strip().lower() for f in reader.fieldnames or []}
+    header = [f.strip().lower() for f in reader.fieldnames or []]
+    fields = set(header)
+    if len(fields) != len(header):
+        twice = sorted({f for f in header if header.count(f) > 1})
+        raise InputError(f"{source}:1: the header names {', '.join(twice)} more than once")
     code_field = "code" if "code" in fields else "indicator"
     missing = {"authority", code_field, "period", "value"} - fields
     if missing:
@@ -201,14 +215,19 @@ def _parse_rows(
             f"period and value; missing {', '.join(sorted(missing))}"
         )
     rows, errors, skipped = [], [], 0
+    seen: dict[tuple[str, str, str], int] = {}
     for number, raw in enumerate(reader, start=2):
         record = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         try:
             authority = inputs.text(record["authority"], "authority", max_length=200)
             when = period(record["period"])
             value = float(record["value"])
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError
+            if not math.isfinite(value) or abs(value) > inputs.MAX_FIGURE:
+                raise ValueError(value)
+            key = (authority.casefold(), record[code_field], when)
+            if key in seen:
+                raise InputError(f"the same authority, code and period as line {seen[key]}")
+            seen[key] = number
         except InputError as exc:
             errors.append(f"{source}:{number}: {exc.message}")
             continue
@@ -345,7 +364,10 @@ def parse_targets(values: Sequence[str]) -> dict[str, float]:
         if not sep:
             raise InputError(f"--target {item!r} is not PERIOD=VALUE, e.g. 2027-28=92.5")
         try:
-            found[period(when)] = float(value)
+            figure = inputs.number(float(value), f"--target {item!r}:")
         except ValueError as exc:
             raise InputError(f"--target {item!r}: {value!r} is not a number") from exc
+        if period(when) in found:
+            raise InputError(f"--target gives period {period(when)} twice")
+        found[period(when)] = figure
     return found

@@ -8,7 +8,7 @@ from datetime import date
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import NATIONS, local_date
-from bvflow.errors import InputError
+from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, calendar_for
 from bvflow.store import Session, repo
 from bvflow.store.models import Authority, Closure
@@ -58,6 +58,15 @@ def _record_authority(
 ) -> tuple[str, str]:
     new_name = name or (current.name if current else "")
     new_nation = nation or (current.nation if current else "")
+    if current is not None and new_nation != current.nation:
+        reviews = repo.find_reviews(session, repo.ReviewFilter())
+        if reviews:
+            raise RefusedError(
+                "the authority",
+                "change the nation of",
+                f"its {len(reviews)} review(s) were timed by the {current.nation} calendar, "
+                "and changing it would move every period that has already run",
+            )
     if current is None or (current.name, current.nation) != (new_name, new_nation):
         now = app.now()
         before = {"name": current.name, "nation": current.nation} if current else None

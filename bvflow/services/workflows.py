@@ -8,6 +8,7 @@ from typing import Any
 
 from bvflow.domain.definition import Definition
 from bvflow.domain.diagram import mermaid
+from bvflow.errors import BVFlowError
 from bvflow.services.views import View
 from bvflow.workflow_files import WorkflowFile, available, read_path, resolve
 
@@ -20,13 +21,21 @@ class WorkflowSummary(View):
     stages: int
     path: str
     digest: str
+    problem: str | None = None
 
 
 def list_workflows(workflows_dir: Path | None = None) -> list[WorkflowSummary]:
-    """Every workflow file found, by name; a council's folder shadows the bundled one."""
+    """Every workflow file found, by name; a council's folder shadows the bundled one.
+
+    A file that does not validate is listed with its problem, not allowed to hide the rest.
+    """
     found = []
-    for path in available(workflows_dir).values():
-        wf = read_path(path)
+    for name, path in available(workflows_dir).items():
+        try:
+            wf = read_path(path)
+        except BVFlowError as exc:
+            found.append(WorkflowSummary(name, "", 0, 0, str(path), "", exc.message))
+            continue
         d = wf.definition
         found.append(
             WorkflowSummary(d.name, d.title, d.version, len(d.stages), str(path), wf.digest)

@@ -104,9 +104,15 @@ class Database:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
 
+    def _check_regular(self) -> None:
+        path = self.path
+        if path is not None and path.exists() and not path.is_file():
+            raise StoreError(f"{path} is not a regular file, so it cannot be a bvflow database")
+
     def create_file(self) -> bool:
         """Create an empty SQLite file readable by its owner only; True if it was created."""
         path = self.path
+        self._check_regular()
         if path is None or path.exists():
             return False
         if not path.parent.is_dir():
@@ -135,6 +141,7 @@ class Database:
 
     def require_exists(self) -> None:
         path = self.path
+        self._check_regular()
         if path is not None and not path.exists():
             raise StoreError(f"no database at {path}; create one with 'bvflow init'")
 
