@@ -21,7 +21,9 @@ def cell(value: Any) -> Any:
 def to_csv(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> str:
     """The rows' ``fields`` as CSV with a header line."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    # CRLF (RFC 4180): a field holding either CR or LF is then quoted, so no value can break
+    # a row, and spreadsheets read the line endings they expect.
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({name: cell(row.get(name)) for name in fields})

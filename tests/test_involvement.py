@@ -328,3 +328,21 @@ def test_bad_categories_are_one_line(cli: Cli, tmp_path: Path, categories: str) 
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     assert "involvement.categories" in result.stderr
+
+
+def test_moving_a_meeting_inside_the_notice_period_is_refused_too(
+        initialised: Cli, party: str, travel: time_machine.Coordinates) -> None:
+    """Rescheduling checks the notice as scheduling does: the notice runs from the move."""
+    travel.move_to(at("2027-03-01"))
+    initialised.ok("meeting", "schedule", party, "--title", "Working party", "--at",
+                   "2027-03-22 18:00", "--place", "Town Hall")
+    before = snapshot(initialised.db)
+    moved = initialised("meeting", "reschedule", party, "1", "--at", "2027-03-04 18:00")
+    assert moved.exit_code == 4, moved.stderr
+    assert "gives 2 of 5 clear working days before Thursday 4 March 2027" in moved.stderr
+    assert snapshot(initialised.db) == before
+    initialised.ok("meeting", "reschedule", party, "1", "--at", "2027-03-04 18:00",
+                   "--reason", "The chair is away on the 22nd")
+    overridden = [json.loads(e[6])["payload"] for e in events(initialised.db)
+                  if e[2] == "meeting.rescheduled"]
+    assert overridden[0]["override_reason"] == "The chair is away on the 22nd"

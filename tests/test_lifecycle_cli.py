@@ -288,3 +288,23 @@ def test_history_leaves_out_mailer_events(initialised: Cli,
     assert events(initialised.db)[-1][2] == "notification.sent"
     history = show(initialised, ref)["history"]
     assert [h["action"] for h in history] == ["definition.pinned", "review.created"]  # type: ignore[union-attr, index]
+
+
+def test_evidence_counts_only_in_the_stage_it_was_recorded_in(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+        tmp_path: Path) -> None:
+    """Consultation evidence recorded early, in challenge, does not meet consult's needs."""
+    ref = new_review()
+    for kind in STAGE_EVIDENCE["consult"]:
+        initialised.ok("evidence", "add", ref, "--kind", kind, "--title", f"early {kind}")
+    for stage in ("challenge", "compare"):
+        prepare(initialised, ref, stage, tmp_path)
+        advance_when_ready(initialised, ref, travel)
+    shown = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
+    assert shown["stage"] == "consult"
+    unmet = " ".join(u["message"] for u in shown["unmet"])
+    for kind in STAGE_EVIDENCE["consult"]:
+        assert f"no {kind} evidence has been recorded in stage consult" in unmet
+    prepare(initialised, ref, "consult", tmp_path)
+    shown = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
+    assert not any("evidence" in u["message"] for u in shown["unmet"])

@@ -192,3 +192,40 @@ def test_no_reminders_while_suspended(initialised: Cli, travel: time_machine.Coo
     travel.move_to(datetime(2027, 3, 1, 9, tzinfo=LONDON))
     initialised.ok("sweep")
     assert [kind for kind, *_ in outbox(initialised.db) if kind.startswith("reminder_")] == []
+
+
+QUICK = """\
+name: quick
+title: Quick
+stages:
+  - name: first
+    title: First
+    target_working_days: 2
+    reminders:
+      before_target: [2]
+  - name: second
+    title: Second
+  - name: done
+    title: Done
+    final: true
+"""
+
+
+def test_a_stage_entered_again_gets_its_own_reminders(initialised: Cli,
+                                                      tmp_path: Path) -> None:
+    """A reminder belongs to one entry into a stage: returning to it the same day (so the
+    same due date) reminds again, because the entry is part of the reminder's key."""
+    flow = tmp_path / "quick.yaml"
+    flow.write_text(QUICK)
+    ref = initialised.ok("review", "create", "Libraries", "--service", "Culture",
+                         "--coordinator", "jo@exampleshire.gov.uk", "--workflow",
+                         str(flow)).stdout.strip()
+    assert initialised.ok("sweep").stdout.startswith("queued 1,")  # due soon, entry 1
+    initialised.ok("review", "advance", ref)
+    initialised.ok("review", "return", ref, "--to", "first", "--reason", "Scope widened")
+    assert initialised.ok("sweep").stdout.startswith("queued 1,")  # due soon, entry 2
+    assert initialised.ok("sweep").stdout.startswith("queued 0,")
+    keys = [k for (k,) in query(initialised.db, "SELECT dedupe_key FROM outbox "
+                                "WHERE kind = 'reminder_due_soon' ORDER BY id")]
+    assert len(keys) == 2
+    assert len(set(keys)) == 2
