@@ -5,7 +5,7 @@
     ├── NotFoundError                an unknown review, workflow or stage
     ├── DefinitionError              a workflow file that does not validate (lists every problem)
     ├── StoreError                   no database, not a database, wrong schema version
-    ├── ClockError                   the clock reads earlier than the review's last event
+    ├── ClockError                   the clock reads well before the review's last event
     ├── ConflictError                exit 3: the review changed since it was read
     ├── RefusedError                 exit 4: the workflow's rules refuse the change (lists unmet)
     └── IntegrityError               exit 5: the audit trail does not verify
@@ -54,9 +54,9 @@ class ClockError(BVFlowError):
         self.at = at
         self.last = last
         super().__init__(
-            f"the clock reads {at:%Y-%m-%d %H:%M:%S} UTC, earlier than the last event of "
-            f"review {review} ({last:%Y-%m-%d %H:%M:%S} UTC); nothing was changed: check the "
-            "system clock"
+            f"the clock reads {at:%Y-%m-%d %H:%M:%S} UTC, more than five minutes before the "
+            f"last event of review {review} ({last:%Y-%m-%d %H:%M:%S} UTC); nothing was "
+            "changed: check the system clock"
         )
 
 

@@ -12,7 +12,18 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bvflow.domain.audit import GENESIS, NewEvent, SealedEvent, seal, verify_chain
+import pytest
+
+from bvflow.domain.audit import (
+    GENESIS,
+    NewEvent,
+    SealedEvent,
+    Verdict,
+    canonical,
+    format_instant,
+    seal,
+    verify_chain,
+)
 
 RECORD_1 = (
     '{"action":"authority.initialised","actor":"jo","at":"2027-01-04T09:30:00.000000Z",'
@@ -97,3 +108,52 @@ def test_verify_finds_a_missing_first_event_and_a_duplicate() -> None:
     assert verify_chain([one, one]).problem == \
         "event 1 appears out of order or twice (inserted or moved)"
     assert verify_chain([one], recorded_head=(2, HASH_2)).bad_seq == 2
+
+
+def test_every_verdict_in_full() -> None:
+    """Each finding is checked whole: how far verification got, the head it reached, the
+    event it names and the words it uses."""
+    one, two = chain()
+    assert verify_chain([]) == Verdict(True, 0, 0, GENESIS)
+    assert verify_chain([one, seal(SECOND, 2, "e" * 64)]) == Verdict(
+        False, 1, 1, HASH_1, 2,
+        "it does not follow the event before it (inserted, removed or moved)")
+    assert verify_chain([one, two], checkpoint=(2, "d" * 64)) == Verdict(
+        False, 1, 2, HASH_2, 2, "its hash differs from the checkpoint (the chain was rewritten)")
+    assert verify_chain([one], checkpoint=(2, HASH_2)) == Verdict(
+        False, 1, 1, HASH_1, 2, "checkpoint event 2 is no longer in the chain (removed)")
+    assert verify_chain([one], recorded_head=(2, HASH_2)) == Verdict(
+        False, 1, 1, HASH_1, 2, "the chain ends at event 1 but the database recorded its head "
+        "as event 2 (events removed or added at the end)")
+    assert verify_chain([one, two], recorded_head=(1, HASH_1)) == Verdict(
+        False, 2, 2, HASH_2, 2, "the chain ends at event 2 but the database recorded its head "
+        "as event 1 (events removed or added at the end)")
+    assert verify_chain([one, two], recorded_head=(2, "c" * 64)).intact is False
+    assert verify_chain([one, two], checkpoint=(1, HASH_1)) == Verdict(True, 2, 2, HASH_2)
+    assert verify_chain([one, two]).as_dict() == {
+        "intact": True, "checked": 2, "head_seq": 2, "head_hash": HASH_2, "bad_seq": None,
+        "problem": None}
+
+
+def test_a_record_that_is_not_json_or_lacks_a_column_is_found() -> None:
+    one, two = chain()
+    broken = replace(two, record="{not json", hash=hashlib.sha256(
+        HASH_1.encode() + b"{not json").hexdigest())
+    assert verify_chain([one, broken]).problem == "its stored record is not valid JSON"
+    for column, value in (("review", None), ("from_stage", "compare"), ("to_stage", None),
+                          ("action", "review.advanced"), ("seq", 2)):
+        altered = replace(two, **{column: value})
+        found = verify_chain([one, altered]).problem
+        if column == "seq":
+            assert found is None  # the same value: nothing to find
+        else:
+            assert found == f"its {column} column does not match its hashed record", column
+
+
+def test_canonical_form_and_instants() -> None:
+    assert canonical({"b": 1, "a": [1, "é"], "c": None}) == '{"a":[1,"é"],"b":1,"c":null}'
+    assert format_instant(datetime(2027, 3, 28, 2, 30, 0, 5, tzinfo=UTC)) == \
+        "2027-03-28T02:30:00.000005Z"
+    with pytest.raises(ValueError, match="JSON compliant"):
+        canonical({"x": float("nan")})
+    assert seal(FIRST, 1, GENESIS).at.tzinfo is UTC

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import Cli, snapshot, sqlite_only
+from conftest import Cli, Target, snapshot, sqlite_only
 
-# Many cases corrupt or replace the database file itself.
-pytestmark = sqlite_only("bad database files")
+# Cases that corrupt, replace or remove the database file itself run on SQLite only; every
+# other case runs on PostgreSQL too, each checking that the database is unchanged.
+FILE_SETUPS = frozenset({"missing", "no-authority", "directory", "text", "garbage", "empty",
+                         "newer"})
 
 REF = "BV-2027-001"
 EMAIL = "jo@exampleshire.gov.uk"
@@ -957,8 +959,12 @@ for _key, (_content, _words) in WORKFLOWS.items():
 # --- the test ------------------------------------------------------------------------------
 
 
-def _state(path: Path) -> object:
-    """The database file as it is: a directory's listing, raw bytes, or hash and dump."""
+def _state(db: Target) -> object:
+    """The database as it is: a directory's listing, raw bytes, or hash and dump (SQLite);
+    every table's rows (PostgreSQL)."""
+    path = db.path
+    if path is None:
+        return snapshot(db)
     if path.is_dir():
         return ("directory", sorted(p.name for p in path.iterdir()))
     try:
@@ -971,7 +977,12 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-@pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
+def _param(bad: Case) -> object:
+    on_file = bad.setup in FILE_SETUPS or any("{db}" in a for a in bad.args)
+    return pytest.param(bad, id=bad.id, marks=[sqlite_only("the database file")] if on_file else [])
+
+
+@pytest.mark.parametrize("bad", [_param(c) for c in CASES])
 def test_bad_input_is_one_line_and_changes_nothing(
     bad: Case, cli: Cli, tmp_path: Path, travel: time_machine.Coordinates
 ) -> None:

@@ -9,7 +9,8 @@ forgot a nation's holiday, or moved a substitute day fails here.
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -17,8 +18,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bvflow.domain.calendar import WorkingCalendar
+from bvflow.domain.calendar import (
+    LONDON,
+    WorkingCalendar,
+    days_touched,
+    local_date,
+    london_instant,
+    utc,
+)
 from bvflow.domain.involvement import earliest_lawful_meeting
+from bvflow.errors import InputError
 
 TABLE = Path(__file__).parent / "data" / "uk_bank_holidays_2025_2028.csv"
 NATIONS = ("england", "wales", "scotland", "northern-ireland")
@@ -126,3 +135,101 @@ def test_earliest_meeting_dates_worked_by_hand(nation: str, notice_on: date, day
     assert reference_clear_days(nation, notice_on, earliest) >= days
     assert reference_clear_days(nation, notice_on, earliest - timedelta(days=1)) < days
     assert earliest_lawful_meeting(WorkingCalendar(nation), notice_on, days) == earliest
+
+
+@pytest.mark.parametrize(("wall", "utc_hour"), [
+    ("2027-03-28 00:59", 0), ("2027-03-28 02:00", 1), ("2027-10-31 00:30", 23),
+    ("2027-10-31 02:00", 2), ("2027-07-01 12:00", 11), ("2027-01-01 12:00", 12),
+], ids=["before-spring", "after-spring", "before-autumn", "after-autumn", "summer", "winter"])
+def test_london_wall_times_around_the_clock_changes(wall: str, utc_hour: int) -> None:
+    instant = london_instant(datetime.fromisoformat(wall))
+    assert instant.astimezone(UTC).hour == utc_hour
+    assert instant.astimezone(LONDON).replace(tzinfo=None) == datetime.fromisoformat(wall)
+
+
+@pytest.mark.parametrize(("wall", "words"), [
+    ("2027-03-28 01:00", "does not exist in London"), ("2027-03-28 01:59", "does not exist"),
+    ("2027-10-31 01:00", "happens twice"), ("2027-10-31 01:59", "2027-10-31 01:59+01:00"),
+])
+def test_london_times_in_the_gap_or_the_overlap_are_refused(wall: str, words: str) -> None:
+    with pytest.raises(InputError, match=re.escape(words)):
+        london_instant(datetime.fromisoformat(wall))
+    aware = datetime.fromisoformat(wall + "+00:00")
+    assert london_instant(aware) is aware
+
+
+def test_instants_must_be_aware() -> None:
+    naive = datetime(2027, 1, 4, 12, 0)
+    with pytest.raises(ValueError, match="naive"):
+        local_date(naive)
+    with pytest.raises(ValueError, match="naive"):
+        utc(naive)
+    assert local_date(datetime(2027, 6, 30, 23, 30, tzinfo=UTC)) == date(2027, 7, 1)
+    assert utc(datetime(2027, 6, 30, 23, 30, tzinfo=LONDON)).hour == 22
+    with pytest.raises(ValueError, match="unknown nation 'cornwall'"):
+        WorkingCalendar("cornwall")
+
+
+def test_counting_limits() -> None:
+    calendar = WorkingCalendar("england")
+    start = date(2027, 1, 4)
+    assert calendar.nth_counting_day(start, 0) == start
+    assert calendar.nth_counting_day(start, -3) == start
+    assert calendar.nth_counting_day(start, 1) == date(2027, 1, 5)
+    assert calendar.nth_counting_day(start, 2000) > date(2034, 1, 1)
+    with pytest.raises(ValueError, match="exceeds 2000"):
+        calendar.nth_counting_day(start, 2001)
+    skipped = frozenset({date(2027, 1, 5)})
+    assert calendar.nth_counting_day(start, 1, skipped) == date(2027, 1, 6)
+    assert next(iter(calendar.counting_days(date(2027, 1, 1)))) == date(2027, 1, 4)
+
+
+def test_days_touched_by_suspensions_are_london_dates() -> None:
+    """A suspension from 23:30 to 00:30 London time touches two days; an open one runs
+    through today; each day is listed once."""
+    late = datetime(2027, 6, 30, 22, 30, tzinfo=UTC)  # 23:30 BST on 30 June
+    spans = [(late, late + timedelta(hours=1)), (late, late + timedelta(minutes=10)),
+             (datetime(2027, 7, 5, 9, 0, tzinfo=LONDON), None)]
+    assert days_touched(spans, date(2027, 7, 7)) == frozenset(
+        {date(2027, 6, 30), date(2027, 7, 1), date(2027, 7, 5), date(2027, 7, 6),
+         date(2027, 7, 7)})
+    assert days_touched([], date(2027, 7, 7)) == frozenset()
+    one_day = datetime(2027, 7, 2, 9, 0, tzinfo=LONDON)
+    assert days_touched([(one_day, one_day + timedelta(hours=2))], date(2027, 7, 9)) == \
+        frozenset({date(2027, 7, 2)})
+
+
+def test_a_naive_time_marked_as_the_second_of_two_is_still_refused() -> None:
+    """The fold a caller left on a naive time must not decide which of the two it was."""
+    with pytest.raises(InputError, match="happens twice"):
+        london_instant(datetime(2027, 10, 31, 1, 30, fold=1))
+    with pytest.raises(InputError, match="give a time outside the missing hour$"):
+        london_instant(datetime(2027, 3, 28, 1, 30))
+
+
+def test_messages_name_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match=r"^naive datetime: instants must carry a timezone$"):
+        local_date(datetime(2027, 1, 4))
+    with pytest.raises(ValueError, match=r"^naive datetime: instants must carry a timezone$"):
+        utc(datetime(2027, 1, 4))
+    with pytest.raises(ValueError, match=re.escape(
+            "(known: england, wales, scotland, northern-ireland)")):
+        WorkingCalendar("cornwall")
+
+
+def test_utc_does_not_depend_on_the_hosts_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server set to another zone still stamps and converts in UTC."""
+    import time
+
+    from bvflow.domain.audit import format_instant
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    try:
+        summer = datetime(2027, 7, 1, 12, 0, tzinfo=LONDON)
+        assert utc(summer).tzinfo is UTC
+        assert utc(summer).hour == 11
+        assert format_instant(summer) == "2027-07-01T11:00:00.000000Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Final
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy import select as sa_select
@@ -216,11 +216,17 @@ def evidence_kinds_in_stage(session: Session, review_id: int, stage: str) -> fro
 # --- audit ------------------------------------------------------------------------------
 
 
+# Longer than the busy timeout a command may wait for another's write lock, with room to spare.
+CLOCK_TOLERANCE: Final = timedelta(minutes=5)
+
+
 def append_event(session: Session, event: NewEvent, *, in_order: bool = True) -> SealedEvent:
     """Seal ``event`` onto the chain. Updating the head row first serialises appends.
 
-    With ``in_order`` (every change a person makes), an event stamped before the review's
-    last event is refused: a clock set back must not let a resume precede its suspend.
+    With ``in_order`` (every change a person makes), an event stamped well before the
+    review's last event is refused: a clock set back must not let a resume precede its
+    suspend. Commands stamp the time before they wait for the write lock, so two that ran
+    together may commit a moment out of order: ``CLOCK_TOLERANCE`` allows for that.
     Delivery records pass ``in_order=False``: they report what happened, whenever it did.
     """
     session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
@@ -255,7 +261,7 @@ def _check_order(session: Session, event: NewEvent) -> None:
     last = session.exec(
         select(func.max(AuditEvent.at)).where(col(AuditEvent.review) == event.review)
     ).one()
-    if last is not None and event.at < last:
+    if last is not None and event.at < last - CLOCK_TOLERANCE:
         raise ClockError(event.review or "", event.at, last)
 
 
