@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from conftest import Cli, SmtpServer, events, prepare, query, use_smtp
 
 CHILD = ("import sys, bvflow.faults as f; f.arm(sys.argv[1]); from bvflow.cli import main; "
@@ -74,14 +75,16 @@ def test_a_crash_after_sending_sends_at_most_once_more(cli: Cli, ready: str,
     use_smtp(cli.db, smtp_server.port)
     settings = cli.db.parent / "bvflow.toml"
     settings.write_text(settings.read_text().replace("[mail.smtp]",
-                                                     "lease_seconds = 1\n[mail.smtp]"))
+                                                     "lease_seconds = 60\n[mail.smtp]"))
     died = crash("after_send", cli, "sweep")
     assert died.returncode == -9, died.stderr
     assert len(smtp_server.handler.received) == 1
     assert query(cli.db, "SELECT status FROM outbox") == [("sending",)]
-    assert cli.ok("sweep").stdout.startswith("queued 0, sent 0,")  # still leased
-    time.sleep(1.5)
-    assert cli.ok("sweep").stdout == "queued 0, sent 1, retrying 0, failed 0\n"
+    # The lease is judged on a clock the test holds, not on how long the crash took.
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        assert cli.ok("sweep").stdout.startswith("queued 0, sent 0,")  # still leased
+        clock.shift(timedelta(seconds=61))
+        assert cli.ok("sweep").stdout == "queued 0, sent 1, retrying 0, failed 0\n"
     ids = {str(m["Message-ID"]) for _, m in smtp_server.handler.received}
     assert len(smtp_server.handler.received) == 2
     assert len(ids) == 1  # the same message, recognisable as a repeat

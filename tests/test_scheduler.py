@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import select
 import signal
 import subprocess
 import sys
@@ -20,6 +21,19 @@ def start(db: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "bvflow", "--db", str(db), "scheduler", "run",
                              "--every", "1s", *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+
+
+def started(proc: subprocess.Popen[str], seconds: float = 60) -> None:
+    """Wait until the scheduler has said on stderr that it started."""
+    assert proc.stderr is not None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], deadline - time.monotonic())
+        line = proc.stderr.readline() if ready else ""
+        if "scheduler started" in line:
+            return
+        assert line or not ready, "the scheduler stopped before it started"
+    raise AssertionError("the scheduler did not start")
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float = 30) -> None:
@@ -57,7 +71,7 @@ def test_scheduler_ticks_and_stops_on_sigterm(cli: Cli) -> None:
     assert [e[2] for e in events(initialised.db)].count("notification.sent") == 1
     # The lock died with the process: a new scheduler may start.
     again = start(initialised.db)
-    time.sleep(1.5)
+    started(again)  # its signal handlers are in place: no fixed sleep that a busy host outruns
     again.send_signal(signal.SIGINT)
     again.communicate(timeout=60)
     assert again.returncode == 0
