@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import Cli
+from conftest import Cli, events, snapshot, sqlite_only
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError
 
+from bvflow.domain.actions import ACTIONS
 from bvflow.domain.audit import canonical, chain_hash
 
 
@@ -35,6 +36,7 @@ class Raw:
         else:
             self.execute("DROP TRIGGER audit_events_no_update")
             self.execute("DROP TRIGGER audit_events_no_delete")
+            self.execute("DROP TRIGGER audit_events_no_replace")
 
     def instant(self, stamp: str) -> Any:
         """A record's 'at' as each backend's column stores it."""
@@ -87,6 +89,19 @@ def test_intact_chain_verifies(trail: Cli) -> None:
 def test_database_refuses_update_and_delete(raw: Raw, statement: str) -> None:
     with pytest.raises(DBAPIError, match="append-only"):
         raw.execute(statement)
+
+
+@sqlite_only("INSERT OR REPLACE is SQLite's")
+@pytest.mark.parametrize("verb", ["INSERT OR REPLACE", "REPLACE"])
+def test_database_refuses_replace(raw: Raw, verb: str) -> None:
+    """SQLite fires no DELETE trigger for the row a REPLACE removes: a guard on insert."""
+    columns = "seq, at, actor, action, review, from_stage, to_stage, record, prev_hash, hash"
+    with pytest.raises(DBAPIError, match="append-only"):
+        raw.execute(f"{verb} INTO audit_events ({columns}) SELECT seq, at, 'Chief Executive', "
+                    f"action, review, from_stage, to_stage, record, prev_hash, hash "
+                    f"FROM audit_events WHERE seq = 3")
+    assert raw.execute("SELECT actor FROM audit_events WHERE seq = 3").fetchone()[0] != \
+        "Chief Executive"
 
 
 def test_altered_payload_byte_is_found(trail: Cli, raw: Raw) -> None:
@@ -202,3 +217,26 @@ def test_records_are_canonical_json_and_chain(trail: Cli, raw: Raw) -> None:
         assert prev_hash == prev
         assert digest == chain_hash(prev_hash, record)
         prev = digest
+
+
+def test_audit_log_action_filter_takes_names_and_globs(trail: Cli) -> None:
+    every = json.loads(trail.ok("audit", "log", "--json").stdout)
+    reviews = json.loads(trail.ok("audit", "log", "--action", "review.*", "--json").stdout)
+    assert reviews
+    assert [e["seq"] for e in reviews] == [e["seq"] for e in every
+                                           if e["action"].startswith("review.")]
+    added = json.loads(trail.ok("audit", "log", "--action", "*.added", "--json").stdout)
+    assert {e["action"] for e in added} <= {a for a in ACTIONS if a.endswith(".added")}
+    exact = json.loads(trail.ok("audit", "log", "--action", "review.created", "--json").stdout)
+    assert {e["action"] for e in exact} == {"review.created"}
+    before = snapshot(trail.db)
+    typo = trail("audit", "log", "--action", "review.timetable_overriden")
+    assert typo.exit_code == 1
+    assert typo.stderr.startswith("Error: no audit action matches 'review.timetable_overriden'")
+    assert "review.timetable_overridden" in typo.stderr
+    assert trail("audit", "log", "--action", "nothing.*").exit_code == 1
+    assert snapshot(trail.db) == before
+
+
+def test_every_action_recorded_is_in_the_vocabulary(trail: Cli) -> None:
+    assert {e[2] for e in events(trail.db)} <= ACTIONS

@@ -31,7 +31,11 @@ def audit() -> None:
 @audit.command()
 @click.option("--review", help="Only events of this review.")
 @click.option("--actor", "who", help="Only events by this actor.")
-@click.option("--action", help="Only this action, e.g. review.timetable_overridden.")
+@click.option(
+    "--action",
+    help="Only this action, e.g. review.timetable_overridden, or a glob such as 'review.*'; "
+    "a name no event can have is an error that lists the known ones.",
+)
 @click.option("--since", type=DATE, help="From this date (YYYY-MM-DD, Europe/London).")
 @click.option("--until", type=DATE, help="Up to and including this date.")
 @json_option

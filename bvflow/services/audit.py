@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bvflow.domain.actions import matching
 from bvflow.domain.audit import SealedEvent, Verdict, verify_chain
 from bvflow.domain.calendar import LONDON
 from bvflow.errors import InputError
@@ -33,7 +34,7 @@ def audit_log(
     where = repo.EventFilter(
         review=review.upper() if review else None,
         actor=actor,
-        action=action,
+        actions=tuple(matching(action)) if action is not None else (),
         since=_london_midnight(since) if since else None,
         until=_london_midnight(until + timedelta(days=1)) if until else None,
     )

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from bvflow.domain.actions import ACTIONS
 from bvflow.domain.audit import NewEvent, SealedEvent, seal
 from bvflow.errors import ClockError, ConflictError, NotFoundError, StoreError
 from bvflow.store.models import (
@@ -229,6 +230,8 @@ def append_event(session: Session, event: NewEvent, *, in_order: bool = True) ->
     together may commit a moment out of order: ``CLOCK_TOLERANCE`` allows for that.
     Delivery records pass ``in_order=False``: they report what happened, whenever it did.
     """
+    if event.action not in ACTIONS:  # a programming error: every action is in the vocabulary
+        raise ValueError(f"unknown audit action {event.action!r}: add it to ACTIONS")
     session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
     if in_order and event.review is not None:
         _check_order(session, event)
@@ -314,7 +317,7 @@ def iter_events(session: Session, batch: int = 5000) -> Iterator[SealedEvent]:
 class EventFilter:
     review: str | None = None
     actor: str | None = None
-    action: str | None = None
+    actions: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = None
@@ -328,8 +331,8 @@ def find_events(session: Session, where: EventFilter) -> list[SealedEvent]:
         query = query.where(col(AuditEvent.review) == where.review)
     if where.actor:
         query = query.where(col(AuditEvent.actor) == where.actor)
-    if where.action:
-        query = query.where(col(AuditEvent.action) == where.action)
+    if where.actions:
+        query = query.where(col(AuditEvent.action).in_(where.actions))
     if where.since:
         query = query.where(col(AuditEvent.at) >= where.since)
     if where.until:

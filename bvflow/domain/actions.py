@@ -1,0 +1,63 @@
+"""Every action the audit chain records: its vocabulary, so an inspector's filter can be
+checked (a typo is an error, not an empty answer) and globs such as ``review.*`` expanded."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Final
+
+from bvflow.errors import InputError
+
+ACTIONS: Final = frozenset(
+    {
+        "action.added",
+        "action.updated",
+        "activity.recorded",
+        "agreement.recorded",
+        "authority.set",
+        "benchmark.imported",
+        "calendar.closure_added",
+        "definition.pinned",
+        "evidence.added",
+        "indicator.actual_recorded",
+        "indicator.added",
+        "indicator.target_recorded",
+        "meeting.cancelled",
+        "meeting.notice_overridden",
+        "meeting.rescheduled",
+        "meeting.scheduled",
+        "notification.failed",
+        "notification.sent",
+        "option.added",
+        "option.chosen",
+        "option.criterion_added",
+        "option.scored",
+        "outbox.retried",
+        "party.member_added",
+        "party.member_removed",
+        "proposal.circulated",
+        "review.abandoned",
+        "review.advanced",
+        "review.created",
+        "review.resumed",
+        "review.returned",
+        "review.suspended",
+        "review.timetable_overridden",
+        "review.watcher_added",
+        "review.watcher_removed",
+    }
+)
+
+
+def matching(pattern: str) -> list[str]:
+    """The known actions a name or glob (``review.*``, ``*.added``) stands for."""
+    cleaned = pattern.strip()
+    if any(ch in cleaned for ch in "*?["):
+        found = fnmatch.filter(sorted(ACTIONS), cleaned)
+    else:
+        found = [cleaned] if cleaned in ACTIONS else []
+    if not found:
+        close = [a for a in sorted(ACTIONS) if a.split(".")[0] == cleaned.split(".")[0]]
+        known = ", ".join(close or sorted(ACTIONS))
+        raise InputError(f"no audit action matches {cleaned[:60]!r}; known: {known}")
+    return found
