@@ -42,6 +42,21 @@ def read_input(path: Path, what: str, max_bytes: int) -> bytes:
     return data
 
 
+# Evidence and papers are kept in the database: a generous bound, but a bound.
+MAX_PAPER_BYTES: Final = 25 * 1024 * 1024
+
+
+def read_paper(path: Path) -> tuple[str, bytes]:
+    """A paper's file name (checked like any text, since it is shown) and its bytes."""
+    from bvflow import inputs
+
+    name = inputs.text(path.name, "the file name", max_length=255)
+    content = read_input(path, "the file", MAX_PAPER_BYTES)
+    if not content:
+        raise InputError(f"{path} is empty; give the file that holds the paper")
+    return name, content
+
+
 def read_text_input(path: Path, what: str, max_bytes: int) -> str:
     """A regular file's text, which must be UTF-8 (a leading byte-order mark is dropped)."""
     data = read_input(path, what, max_bytes)

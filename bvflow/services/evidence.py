@@ -5,19 +5,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
+from bvflow.domain.involvement import DISCLOSURES
 from bvflow.errors import InputError, RefusedError
-from bvflow.files import read_input
+from bvflow.files import read_paper
 from bvflow.services.app import App, load
 from bvflow.services.views import View
 from bvflow.store import repo
 from bvflow.store.models import Evidence
-
-DISCLOSURES: Final = ("public", "restricted", "confidential")
-MAX_FILE_BYTES: Final = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,17 +49,6 @@ def _view(ref: str, row: Evidence) -> EvidenceView:
     )
 
 
-def read_file(path: Path | None) -> tuple[str | None, bytes | None]:
-    """A paper's file name (checked like any text, since it is shown) and its bytes."""
-    if path is None:
-        return None, None
-    name = inputs.text(path.name, "the file name", max_length=255)
-    content = read_input(path, "the file", MAX_FILE_BYTES)
-    if not content:
-        raise InputError(f"{path} is empty; give the file that holds the paper")
-    return name, content
-
-
 def add_evidence(
     app: App,
     ref: str,
@@ -80,7 +66,7 @@ def add_evidence(
     title = inputs.text(title, "the title", max_length=300)
     if disclosure is not None and disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}, not {disclosure!r}")
-    name, content = read_file(file)
+    name, content = read_paper(file) if file is not None else (None, None)
     now = app.now()
     with app.db.read() as session:
         loaded = load(session, ref)

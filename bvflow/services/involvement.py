@@ -26,8 +26,8 @@ from bvflow.domain.involvement import (
     paper_disclosure,
 )
 from bvflow.errors import InputError, NotFoundError, RefusedError
+from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
-from bvflow.services.evidence import read_file
 from bvflow.services.notices import context_for, everyone, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, repo
@@ -234,8 +234,7 @@ def _paper(
 ) -> Evidence:
     if disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
-    name, content = read_file(path)
-    assert content is not None
+    name, content = read_paper(path)
     return Evidence(
         review_id=int(loaded.review.id or 0),
         stage=loaded.review.stage,
