@@ -33,10 +33,11 @@ class Raw:
     def drop_triggers(self) -> None:
         if self.postgres:
             self.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+            self.execute("ALTER TABLE audit_head DISABLE TRIGGER audit_head_follows_chain")
         else:
-            self.execute("DROP TRIGGER audit_events_no_update")
-            self.execute("DROP TRIGGER audit_events_no_delete")
-            self.execute("DROP TRIGGER audit_events_no_replace")
+            for name in ("audit_events_no_update", "audit_events_no_delete",
+                         "audit_events_no_replace", "audit_head_follows_chain"):
+                self.execute(f"DROP TRIGGER {name}")
 
     def instant(self, stamp: str) -> Any:
         """A record's 'at' as each backend's column stores it."""
@@ -139,7 +140,33 @@ def test_deleted_last_event_is_found_from_the_head(trail: Cli, raw: Raw) -> None
     raw.execute("DELETE FROM audit_events WHERE seq = 8")
     code, out = verify(trail)
     assert code == 5
-    assert "the chain ends at event 7 but the database recorded its head as event 8" in out
+    assert "the chain ends at event 7 but the head records event 8" in out
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_head SET seq = 1",
+    "UPDATE audit_head SET seq = seq + 1",
+    "UPDATE audit_head SET hash = '" + "0" * 64 + "'",
+    "DELETE FROM audit_head",
+    "INSERT INTO audit_head (id, seq, hash) VALUES (2, 0, 'x')",
+], ids=["move-back", "move-on", "rehash", "delete", "insert"])
+def test_the_head_moves_only_with_the_chain(trail: Cli, raw: Raw, statement: str) -> None:
+    """The role that appends cannot set the head by hand (on either backend)."""
+    with pytest.raises(DBAPIError, match="the audit head moves only with the chain"):
+        raw.execute(statement)
+    assert verify(trail)[0] == 0
+    trail.ok("calendar", "close", "2027-12-29", "--reason", "Closure")  # appends still work
+    assert verify(trail)[1].startswith("intact: 9 events, head 9:")
+
+
+def test_a_head_moved_back_is_described_as_such(trail: Cli, raw: Raw) -> None:
+    raw.drop_triggers()
+    first = raw.execute("SELECT hash FROM audit_events WHERE seq = 1").fetchone()[0]
+    raw.execute("UPDATE audit_head SET seq = 1, hash = ?", (first,))
+    code, out = verify(trail)
+    assert code == 5
+    assert out == ("Error: audit trail broken: the head was moved back from event 8 to event 1 "
+                   "(the events themselves are intact up to 8)")
 
 
 def test_reordered_events_are_found(trail: Cli, raw: Raw) -> None:

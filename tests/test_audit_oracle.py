@@ -123,12 +123,13 @@ def test_every_verdict_in_full() -> None:
     assert verify_chain([one], checkpoint=(2, HASH_2)) == Verdict(
         False, 1, 1, HASH_1, 2, "checkpoint event 2 is no longer in the chain (removed)")
     assert verify_chain([one], recorded_head=(2, HASH_2)) == Verdict(
-        False, 1, 1, HASH_1, 2, "the chain ends at event 1 but the database recorded its head "
-        "as event 2 (events removed or added at the end)")
+        False, 1, 1, HASH_1, 2, "the chain ends at event 1 but the head records event 2 "
+        "(events removed from the end)")
     assert verify_chain([one, two], recorded_head=(1, HASH_1)) == Verdict(
-        False, 2, 2, HASH_2, 2, "the chain ends at event 2 but the database recorded its head "
-        "as event 1 (events removed or added at the end)")
-    assert verify_chain([one, two], recorded_head=(2, "c" * 64)).intact is False
+        False, 2, 2, HASH_2, None, "the head was moved back from event 2 to event 1 "
+        "(the events themselves are intact up to 2)")
+    assert verify_chain([one, two], recorded_head=(2, "c" * 64)) == Verdict(
+        False, 2, 2, HASH_2, None, "the head's hash is not event 2's (the head was edited)")
     assert verify_chain([one, two], checkpoint=(1, HASH_1)) == Verdict(True, 2, 2, HASH_2)
     assert verify_chain([one, two]).as_dict() == {
         "intact": True, "checked": 2, "head_seq": 2, "head_hash": HASH_2, "bad_seq": None,

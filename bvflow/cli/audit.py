@@ -113,8 +113,9 @@ def verify(state: State, anchor: str | None, as_json: bool) -> None:
     elif verdict.intact:
         click.echo(f"intact: {verdict.checked} events, head {verdict.head_seq}:{verdict.head_hash}")
     if not verdict.intact:
+        where = f" at event {verdict.bad_seq}" if verdict.bad_seq is not None else ""
         raise IntegrityError(
-            f"audit trail broken at event {verdict.bad_seq}: {verdict.problem}", verdict.bad_seq
+            f"audit trail broken{where}: {verdict.problem}", verdict.bad_seq
         )
 
 

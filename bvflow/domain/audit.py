@@ -150,6 +150,21 @@ def _check(event: SealedEvent, expected_seq: int, prev_hash: str) -> str | None:
     return _columns_differ(event)
 
 
+def _head_problem(recorded: tuple[int, str], head: tuple[int, str]) -> tuple[int | None, str]:
+    """What a head that disagrees with the chain means: moved by hand, or events cut off."""
+    if recorded[0] < head[0]:
+        return None, (
+            f"the head was moved back from event {head[0]} to event {recorded[0]} "
+            f"(the events themselves are intact up to {head[0]})"
+        )
+    if recorded[0] > head[0]:
+        return head[0] + 1, (
+            f"the chain ends at event {head[0]} but the head records event {recorded[0]} "
+            "(events removed from the end)"
+        )
+    return None, f"the head's hash is not event {head[0]}'s (the head was edited)"
+
+
 def verify_chain(
     events: Iterable[SealedEvent],
     recorded_head: tuple[int, str] | None = None,
@@ -176,16 +191,8 @@ def verify_chain(
         prev_hash, expected, checked = event.hash, expected + 1, checked + 1
     head = (expected - 1, prev_hash)
     if recorded_head is not None and recorded_head != head:
-        seq = min(recorded_head[0], head[0]) + 1
-        return Verdict(
-            False,
-            checked,
-            head[0],
-            head[1],
-            seq,
-            f"the chain ends at event {head[0]} but the database recorded its head "
-            f"as event {recorded_head[0]} (events removed or added at the end)",
-        )
+        bad_seq, problem = _head_problem(recorded_head, head)
+        return Verdict(False, checked, head[0], head[1], bad_seq, problem)
     if not checkpoint_seen and checkpoint is not None:
         return Verdict(
             False,
