@@ -24,13 +24,13 @@ def text(value: str, field: str, *, max_length: int = 200, required: bool = True
     """Trimmed single-line text without control, format or unassigned characters, in NFC
     (so that "Café" typed with a combining accent is the same text as with é)."""
     cleaned = value.strip()
-    if refused_character(cleaned) is None:
+    problem = refused_character(cleaned)
+    if problem is None:  # NFC adds no refused character, so one scan is enough
         cleaned = unicodedata.normalize("NFC", cleaned)
     if required and not cleaned:
         raise InputError(f"{field} must not be empty")
     if len(cleaned) > max_length:
         raise InputError(f"{field} is {len(cleaned)} characters long; the limit is {max_length}")
-    problem = refused_character(cleaned)
     if problem is not None:
         raise InputError(f"{field} contains {problem}")
     return cleaned

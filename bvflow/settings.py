@@ -159,7 +159,7 @@ def _sender(mail: Mapping[str, Any], where: str) -> str:
             f'"Best Value Team <bestvalue@exampleshire.gov.uk>", not {value!r}'
         )
     addr = found[0].addr_spec
-    if found[0].domain != "localhost":
+    if found[0].domain != "localhost":  # the default sender; email-validator wants a dot
         try:
             inputs.email(addr)
         except InputError as exc:

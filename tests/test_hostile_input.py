@@ -110,13 +110,20 @@ def seven_bit_smtp() -> Iterator[tuple[FaultySmtp, int]]:
 # --- 1. internationalised and unbuildable addresses ------------------------------------
 
 
+def accented_review(cli: Cli) -> str:
+    """A review coordinated from an accented address, watched from a plain one and from an
+    internationalised domain, then suspended: four notices to send."""
+    ref = cli.ok("review", "create", "Refuse collection", "--service", "Waste",
+                 "--coordinator", "jösé@example.org").stdout.strip()
+    cli.ok("review", "watch", ref, "rep@unison.example")
+    cli.ok("review", "watch", ref, "chair@exämple.org")
+    cli.ok("review", "suspend", ref, "--reason", "Purdah")
+    return ref
+
+
 def test_accented_address_is_delivered_to_maildir_and_does_not_stop_the_rest(
         initialised: Cli) -> None:
-    ref = initialised.ok("review", "create", "Refuse collection", "--service", "Waste",
-                         "--coordinator", "jösé@example.org").stdout.strip()
-    initialised.ok("review", "watch", ref, "rep@unison.example")
-    initialised.ok("review", "watch", ref, "chair@exämple.org")
-    initialised.ok("review", "suspend", ref, "--reason", "Purdah")
+    accented_review(initialised)
     result = initialised.ok("sweep")
     assert result.stdout == "queued 0, sent 4, retrying 0, failed 0\n"
     messages = strict_messages(initialised.db.parent / "mail")
@@ -131,11 +138,7 @@ def test_smtp_without_smtputf8_fails_one_message_and_sends_the_others(
         initialised: Cli, seven_bit_smtp: tuple[FaultySmtp, int]) -> None:
     handler, port = seven_bit_smtp
     use_smtp(initialised.db, port)
-    ref = initialised.ok("review", "create", "Refuse collection", "--service", "Waste",
-                         "--coordinator", "jösé@example.org").stdout.strip()
-    initialised.ok("review", "watch", ref, "rep@unison.example")
-    initialised.ok("review", "watch", ref, "chair@exämple.org")
-    initialised.ok("review", "suspend", ref, "--reason", "Purdah")
+    accented_review(initialised)
     result = initialised.ok("sweep")
     assert result.stdout == "queued 0, sent 2, retrying 0, failed 2\n"
     assert "Traceback" not in result.output

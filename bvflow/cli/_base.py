@@ -6,6 +6,7 @@ them SQLAlchemy) are imported inside commands.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
@@ -33,6 +34,8 @@ Exit codes: 0 ok; 1 error (bad input, not found, no database); 2 usage;
 
 
 MAX_ERROR: Final = 1000
+# Errors that mean the output could not be written (stdout to a full disk or a dead device).
+OUTPUT_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -85,8 +88,10 @@ class BVFlowGroup(click.Group):
         except BrokenPipeError:
             _quiet_stdout()  # the reader went away (| head); nothing more to say to it
             sys.exit(1)
-        except OSError as exc:  # the output itself cannot be written: a full disk, /dev/full
-            _quiet_stdout()
+        except OSError as exc:
+            if exc.errno not in OUTPUT_ERRNOS:  # a file bvflow did not wrap: name it
+                _fail(f"{exc.strerror or exc}: {exc.filename or 'a file'}", 1)
+            _quiet_stdout()  # the output itself cannot be written: a full disk, /dev/full
             _fail(
                 f"cannot write the output: {exc.strerror or exc}; anything the command changed "
                 "before this was saved (see 'bvflow audit log')",

@@ -42,14 +42,16 @@ def build_email(
     files: Sequence[tuple[str, bytes]] = (),
     invite: tuple[str, str] | None = None,
 ) -> EmailMessage:
-    """An RFC 5322 message whose Message-ID is stable per outbox row (retries are recognisable)."""
+    """An RFC 5322 message whose Message-ID is stable per outbox row (retries are recognisable).
+
+    ``recipient`` is the address as ``wire_address`` gives it.
+    """
     if any(ch in sender + recipient + name for ch in "\r\n"):
         raise InputError("line breaks are not allowed in addresses or names")
-    wire = wire_address(recipient)
     # Only a non-ASCII local part needs UTF-8 headers; everything else stays 7-bit.
-    message = EmailMessage(policy=SMTP if wire.isascii() else SMTPUTF8)
+    message = EmailMessage(policy=SMTP if recipient.isascii() else SMTPUTF8)
     message["From"] = sender
-    local, _, domain = wire.rpartition("@")
+    local, _, domain = recipient.rpartition("@")
     message["To"] = Address(display_name=name, username=local, domain=domain)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)

@@ -123,13 +123,14 @@ def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -
                 if paper.content is not None:
                     files.append((paper.file_name or f"paper-{paper.id}", paper.content))
     invite = _invite(context, row) if context.get("meeting") else None
+    wire = wire_address(row.recipient)  # checked again: the row may predate today's rules
     message = build_email(
-        app.settings.sender, row.recipient, row.recipient_name, rendered, row.id, now, files, invite
+        app.settings.sender, wire, row.recipient_name, rendered, row.id, now, files, invite
     )
     return Outgoing(
         row.id,
         row.kind,
-        wire_address(row.recipient),
+        wire,
         message,
         {"subject": rendered.subject, "body": rendered.text},
     )
