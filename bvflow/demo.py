@@ -262,7 +262,7 @@ def _challenge(app: App, clock: SimulatedClock, ref: str, say: Say) -> None:
     )
     involvement.record_agreement(app, ref, "scope", ["UNISON City Branch", "GMB Refuse Section"])
     involvement.record_agreement(
-        app, ref, "information_disclosure", ["All members"], disclosure_default="restricted"
+        app, ref, "information_disclosure", [], disclosure_default="restricted", everyone=True
     )
     change = reviews.advance(
         app,
@@ -293,7 +293,8 @@ def _finish(app: App, say: Say) -> None:
     say(f"\nsweep: {report.sent} notices delivered to {app.settings.maildir} (a Maildir)")
     verdict = verify(app)
     point = checkpoint(app)
-    say(f"audit verify: {'intact' if verdict.intact else 'BROKEN'} ({verdict.checked} events)")
+    outcome = "intact" if verdict.intact else "BROKEN"
+    say(f"audit verify: {outcome} ({verdict.chain.checked} events, chain and state)")
     say(f"checkpoint to record elsewhere: {point.seq}:{point.hash}")
 
 
@@ -302,15 +303,20 @@ def run_demo(folder: Path, actor: str, say: Say) -> str:
     clock = SimulatedClock(START)
     settings = Settings(maildir=folder / "mail")
     app = App(Database(f"sqlite:///{folder / 'bvflow.db'}"), actor, clock, settings=settings)
-    papers = folder / "papers"
-    papers.mkdir(exist_ok=True)
     try:
-        ref = _open(app, say)
-        _challenge(app, clock, ref, say)
-        _walk(app, clock, ref, papers, say)
-        _finish(app, say)
-        return ref
+        return play(app, clock, folder, say)
     except BVFlowError as exc:
         raise BVFlowError(f"the demo failed: {exc.message}") from exc
     finally:
         app.db.dispose()
+
+
+def play(app: App, clock: SimulatedClock, folder: Path, say: Say) -> str:
+    """The demo's review, from creation to closed, on ``app``'s database (any backend)."""
+    papers = folder / "papers"
+    papers.mkdir(exist_ok=True)
+    ref = _open(app, say)
+    _challenge(app, clock, ref, say)
+    _walk(app, clock, ref, papers, say)
+    _finish(app, say)
+    return ref

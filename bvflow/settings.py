@@ -73,6 +73,8 @@ class Settings:
     max_attempts: int = 12
     templates_dir: Path | None = None
     lease_seconds: int = 600
+    # [audit] allow_acting_for: may --actor name someone other than the login?
+    allow_acting_for: bool = True
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -189,7 +191,9 @@ def _lease(mail: Mapping[str, Any], where: str) -> int:
 def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     """Settings from parsed TOML; paths are relative to the settings file's folder."""
     where = str(source) if source else "settings"
-    _unknown(data, {"mail", "templates"}, where)
+    _unknown(data, {"mail", "templates", "audit"}, where)
+    audit = _table(data, "audit", where)
+    _unknown(audit, {"allow_acting_for"}, f"{where} [audit]")
     mail = _table(data, "mail", where)
     _unknown(
         mail, {"transport", "from", "maildir", "smtp", "notify", "lease_seconds"}, f"{where} [mail]"
@@ -214,6 +218,7 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
         max_attempts=attempts,
         templates_dir=base / str(template_dir) if template_dir else None,
         lease_seconds=_lease(mail, where),
+        allow_acting_for=_get(audit, "allow_acting_for", bool, True, f"{where} [audit]"),
     )
 
 

@@ -348,7 +348,8 @@ def prepare(cli: Cli, ref: str, stage: str, tmp: Path) -> None:
     for kind in STAGE_EVIDENCE[stage]:
         cli.ok("evidence", "add", ref, "--kind", kind, "--title", f"{kind} for {stage}")
     for item in STAGE_AGREEMENTS.get(stage, []):
-        cli.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON")
+        cli.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON",
+               "--external", "UNISON")
     today = datetime.now(LONDON).date().isoformat()
     if stage == "compare":
         cli.ok("pi", "add", ref, "BV82a", "--name", "Household waste recycled", "--unit", "%",

@@ -31,7 +31,7 @@ def test_lifecycle_through_the_api(app: App, travel: time_machine.Coordinates) -
     bvflow.add_evidence(app, ref, "scope_statement", "Scope")
     bvflow.add_evidence(app, ref, "baseline_profile", "Baseline")
     for item in ("scope", "baseline_profile", "information_disclosure"):
-        bvflow.record_agreement(app, ref, item, ["UNISON"])
+        bvflow.record_agreement(app, ref, item, ["UNISON"], external=["UNISON"])
     change = bvflow.advance(app, ref, override_timetable=True, reason="Cabinet deadline")
     assert (change.from_stage, change.to_stage, change.overridden) == ("challenge", "compare", True)
     assert [e.action for e in bvflow.audit_log(app, review=ref)][-2:] == [

@@ -188,6 +188,7 @@ def _forge_from(raw: Raw, seq: int) -> None:
     raw.execute("DELETE FROM audit_events WHERE seq >= ?", (seq,))
     forged = json.loads(rows[0][1])
     forged.update(action="review.advanced", actor="mallory", payload={})
+    forged.pop("changes", None)  # a forgery that changes no state, so only the chain tells
     records = [forged] + [json.loads(r) for _, r in rows]
     for offset, data in enumerate(records):
         data["seq"] = seq + offset
@@ -195,7 +196,7 @@ def _forge_from(raw: Raw, seq: int) -> None:
         digest = chain_hash(prev, text)
         raw.execute(
             "INSERT INTO audit_events (seq, at, actor, action, review, from_stage, to_stage, "
-            "record, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "record, prev_hash, hash, login) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 data["seq"],
                 raw.instant(data["at"]),
@@ -207,6 +208,7 @@ def _forge_from(raw: Raw, seq: int) -> None:
                 text,
                 prev,
                 digest,
+                data.get("login"),
             ),
         )
         prev = digest

@@ -23,7 +23,8 @@ def test_concurrent_advances_exactly_one_wins(cli: Cli) -> None:
     for kind in ("scope_statement", "baseline_profile"):
         initialised.ok("evidence", "add", ref, "--kind", kind, "--title", kind)
     for item in ("scope", "baseline_profile", "information_disclosure"):
-        initialised.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON")
+        initialised.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON",
+                       "--external", "UNISON")
     version = json.loads(initialised.ok("review", "show", ref, "--json").stdout)["version"]
     command = [sys.executable, "-m", "bvflow", "--db", str(initialised.db), "review",
                "advance", ref, "--override-timetable", "--reason", "race",

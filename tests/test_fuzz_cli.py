@@ -67,7 +67,8 @@ HOSTILE_VALUES: Final = [
 
 # Valid values by parameter name, and by command where one name means different things.
 VALID: Final[dict[str, str]] = {
-    "ref": REF, "meeting_id": "1", "action_id": "1", "message_id": "1",
+    "ref": REF, "meeting_id": "1", "action_id": "1", "message_id": "1", "evidence_id": "1",
+    "agreement_id": "1", "activity_id": "1",
     "title": "A title", "service": "Waste", "coordinator": "jo@exampleshire.gov.uk",
     "workflow": "best-value", "stage": "challenge", "to": "challenge", "reason": "A reason",
     "email": "new@unison.example", "name": "Alex Doe", "organisation": "UNISON",
@@ -187,6 +188,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli.ok("proposal", "circulate", REF, "--title", "Options", "--file",
                str(folder / "paper.txt"))
         cli.ok("agreement", "record", REF, "--item", "scope", "--agreed-by", "UNISON")
+        cli.ok("activity", "add", REF, "--method", "workshop", "--on", "2027-01-04",
+               "--category", "trade_union", "--organisation", "UNISON")
         cli.ok("pi", "add", REF, "BV82a", "--name", "Household waste recycled", "--unit", "%",
                "--baseline", "31.5", "--baseline-period", "2025-26")
         cli.ok("pi", "import", REF, str(folder / "bench.csv"))

@@ -260,7 +260,8 @@ def test_a_confidential_default_makes_papers_confidential(
         initialised: Cli, new_review: Callable[..., str], tmp_path: Path) -> None:
     ref = new_review()
     initialised.ok("agreement", "record", ref, "--item", "information_disclosure",
-                   "--agreed-by", "UNISON", "--disclosure-default", "confidential")
+                   "--agreed-by", "UNISON", "--external", "UNISON",
+                   "--disclosure-default", "confidential")
     (tmp_path / "prices.txt").write_text("contract prices\n")
     initialised.ok("proposal", "circulate", ref, "--title", "Prices",
                    "--file", str(tmp_path / "prices.txt"))

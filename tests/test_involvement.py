@@ -225,7 +225,8 @@ def test_proposal_period_must_run(initialised: Cli, party: str,
 def test_agreements_record_dissent(initialised: Cli, party: str) -> None:
     result = initialised.ok("agreement", "record", party, "--item", "baseline_profile",
                             "--agreed-by", "UNISON", "--agreed-by", "Tenants' Federation",
-                            "--dissent", "GMB", "--note", "GMB wants 2019 figures")
+                            "--dissent", "GMB", "--external", "GMB",
+                            "--note", "GMB wants 2019 figures")
     assert result.stdout == "Agreement on baseline_profile recorded in stage challenge; " \
                             "dissent: GMB\n"
     listed = json.loads(initialised.ok("agreement", "list", party, "--json").stdout)
@@ -241,7 +242,7 @@ def test_agreements_record_dissent(initialised: Cli, party: str) -> None:
 def test_disclosure_agreement_sets_the_default(initialised: Cli, party: str) -> None:
     initialised.ok("evidence", "add", party, "--kind", "scope_statement", "--title", "Before")
     initialised.ok("agreement", "record", party, "--item", "information_disclosure",
-                   "--agreed-by", "All members", "--disclosure-default", "public")
+                   "--all-members", "--disclosure-default", "public")
     initialised.ok("evidence", "add", party, "--kind", "baseline_profile", "--title", "After")
     listed = json.loads(initialised.ok("evidence", "list", party, "--json").stdout)
     assert [(e["title"], e["disclosure"]) for e in listed] == [("Before", "restricted"),
@@ -268,7 +269,7 @@ def test_confidential_papers_reach_only_the_reviews_coordinator(
                    "--organisation", "UNISON", "--category", "trade_union", "--role",
                    "coordinator")
     initialised.ok("agreement", "record", party, "--item", "information_disclosure",
-                   "--agreed-by", "All", "--disclosure-default", "confidential")
+                   "--all-members", "--disclosure-default", "confidential")
     paper = tmp_path / "salaries.txt"
     paper.write_text("Salaries\n")
     initialised.ok("meeting", "schedule", party, "--title", "WP", "--at", "2027-01-20 18:00",

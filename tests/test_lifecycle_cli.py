@@ -247,7 +247,7 @@ def test_audit_log_filters(initialised: Cli, new_review: Callable[..., str],
                                            "--json").stdout)
     assert len(for_review) == 3
     csv_out = initialised.ok("audit", "log", "--csv").stdout.splitlines()
-    assert csv_out[0] == "seq,at,actor,action,review,from_stage,to_stage,payload,hash"
+    assert csv_out[0] == "seq,at,actor,login,action,review,from_stage,to_stage,payload,hash"
     assert len(csv_out) == 5
 
 

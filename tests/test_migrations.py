@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import Cli, events
+from conftest import Cli, events, execute
 
 from bvflow.store import migrate
 from bvflow.store.database import SCHEMA_HEAD, Database
@@ -44,5 +44,13 @@ def test_downgrade_and_upgrade_keep_the_data(initialised: Cli,
         assert db.schema_revision() == SCHEMA_HEAD
     finally:
         db.dispose()
-    assert events(initialised.db) == before
-    assert initialised.ok("audit", "verify").stdout.startswith("intact: 3 events")
+    after = events(initialised.db)
+    assert after[: len(before)] == before  # the history is kept, event for event
+    # The upgrade to 0007 sealed the state as it stood into one baseline event...
+    assert [e[2] for e in after[len(before):]] == ["audit.baseline"]
+    assert initialised.ok("audit", "verify").stdout.startswith("intact: 4 events")
+    # ...so from then on a change made outside bvflow is found.
+    execute(initialised.db, "UPDATE reviews SET title = 'Forged'")
+    found = initialised("audit", "verify")
+    assert found.exit_code == 5
+    assert 'reviews row id=1: title is "Forged", the chain says "Refuse collection"' in found.stderr

@@ -59,7 +59,8 @@ def reviewed(initialised: Cli, new_review: Callable[..., str],
     initialised.ok("review", "advance", ref, "--override-timetable", "--reason",
                    "Members <em>agreed</em> to shorten")
     initialised.ok("agreement", "record", ref, "--item", "scope", "--agreed-by", "UNISON",
-                   "--dissent", "GMB", "--note", "GMB <i>objects</i>")
+                   "--dissent", "GMB", "--external", "GMB",
+                   "--note", "GMB <i>objects</i>")
     for stage in ("compare", "consult", "compete", "report"):
         prepare(initialised, ref, stage, tmp_path)
         advance_when_ready(initialised, ref, travel)

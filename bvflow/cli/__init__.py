@@ -10,6 +10,7 @@ from bvflow import __version__
 from bvflow.cli import (
     audit,
     calendar,
+    corrections,
     db,
     demo,
     evidence,
@@ -87,6 +88,7 @@ for module in (
     notify,
     reports,
     demo,
+    corrections,
 ):
     for command in module.COMMANDS:
         main.add_command(command)

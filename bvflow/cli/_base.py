@@ -7,7 +7,6 @@ them SQLAlchemy) are imported inside commands.
 from __future__ import annotations
 
 import errno
-import getpass
 import json
 import os
 import sys
@@ -173,6 +172,7 @@ class State:
                 workflows_dir=self.workflows_dir,
                 settings=load_settings(self.config, beside),
             )
+            database.allow_acting_for = self._app.settings.allow_acting_for
             click.get_current_context().call_on_close(self._app.db.dispose)
         if check_schema:
             self._app.db.check_schema()
@@ -183,10 +183,9 @@ pass_state = click.make_pass_decorator(State)
 
 
 def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    from bvflow.identity import os_login
+
+    return os_login()
 
 
 def json_option(f: F) -> F:

@@ -20,6 +20,9 @@ from bvflow.cli._base import (
 )
 from bvflow.errors import IntegrityError
 
+AUDIT_COLUMNS = [
+    "seq", "at", "actor", "login", "action", "review", "from_stage", "to_stage", "payload", "hash"
+]
 ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 
@@ -66,15 +69,22 @@ def log(
     elif as_csv:
         emit_csv(
             [event_dict(e) for e in found],
-            ["seq", "at", "actor", "action", "review", "from_stage", "to_stage", "payload", "hash"],
+            AUDIT_COLUMNS,
         )
     else:
         emit_table(
             [
-                (str(e.seq), london(e.at), e.actor, e.review or "-", describe_event(e))
+                (
+                    str(e.seq),
+                    london(e.at),
+                    e.actor,
+                    e.login or e.data.get("login") or "-",
+                    e.review or "-",
+                    describe_event(e),
+                )
                 for e in found
             ],
-            ("SEQ", "WHEN (LONDON)", "ACTOR", "REVIEW", "EVENT"),
+            ("SEQ", "WHEN (LONDON)", "ACTOR", "LOGIN", "REVIEW", "EVENT"),
         )
 
 
@@ -96,10 +106,21 @@ def _anchor(value: str | None) -> tuple[int, str] | None:
     metavar="SEQ:HASH",
     help="Also check against a checkpoint recorded earlier outside the database.",
 )
+@click.option(
+    "--chain-only",
+    is_flag=True,
+    help="Only re-hash the chain (quick); by default the stored state is rebuilt from the "
+    "chain and compared too.",
+)
 @json_option
 @pass_state
-def verify(state: State, anchor: str | None, as_json: bool) -> None:
-    """Re-hash the chain: exit 0 "intact", or exit 5 naming the first bad event.
+def verify(state: State, anchor: str | None, chain_only: bool, as_json: bool) -> None:
+    """Check the record: exit 0 "intact", or exit 5 naming what was altered.
+
+    Re-hashes the chain, then rebuilds every review's state (stages, evidence, agreements,
+    dissent, the pinned rules...) from the events and compares it with the stored tables.
+    A difference names the table, the row, the column, the stored and the expected values,
+    and the event that set them. See docs/audit.md.
 
     \b
     Example:
@@ -107,15 +128,29 @@ def verify(state: State, anchor: str | None, as_json: bool) -> None:
     """
     from bvflow.services.audit import verify as run
 
-    verdict = run(state.app(), _anchor(anchor))
+    result = run(state.app(), _anchor(anchor), chain_only)
+    verdict = result.chain
     if as_json:
-        emit_json(verdict.as_dict())
-    elif verdict.intact:
-        click.echo(f"intact: {verdict.checked} events, head {verdict.head_seq}:{verdict.head_hash}")
+        emit_json(result.as_dict())
+    elif result.intact:
+        what = "chain" if chain_only else "chain and state"
+        click.echo(
+            f"intact: {verdict.checked} events, head {verdict.head_seq}:{verdict.head_hash} "
+            f"({what} checked)"
+        )
     if not verdict.intact:
         where = f" at event {verdict.bad_seq}" if verdict.bad_seq is not None else ""
+        raise IntegrityError(f"audit trail broken{where}: {verdict.problem}", verdict.bad_seq)
+    if result.total:
+        if not as_json:
+            for difference in result.differences[1:]:
+                click.echo(f"  {difference.describe()}", err=True)
+        more = result.total - 1
+        listed = " listed above" if not as_json else ""
+        also = f" (and {more} more difference{'s' if more != 1 else ''}{listed})" if more else ""
         raise IntegrityError(
-            f"audit trail broken{where}: {verdict.problem}", verdict.bad_seq
+            f"the stored state differs from the chain: {result.differences[0].describe()}{also}",
+            None,
         )
 
 

@@ -423,8 +423,20 @@ def agreement() -> None:
     "priorities, performance_targets, scope, timetable.",
 )
 @click.option("--agreed-by", "agreed_by", multiple=True, help="An organisation agreeing (repeat).")
+@click.option(
+    "--all-members",
+    "everyone",
+    is_flag=True,
+    help="Every organisation on the working party agreed (but any named with --dissent).",
+)
 @click.option("--dissent", multiple=True, help="An organisation dissenting (repeat).")
 @click.option("--note", default="", help="The dissent, or anything else to record.")
+@click.option(
+    "--external",
+    multiple=True,
+    help="An organisation not on the working party that agreed or dissented (repeat; name "
+    "it in --agreed-by or --dissent too). Others must be on the working party.",
+)
 @click.option(
     "--disclosure-default",
     type=DISCLOSURE,
@@ -440,6 +452,8 @@ def agreement_record(
     agreed_by: tuple[str, ...],
     dissent: tuple[str, ...],
     note: str,
+    everyone: bool,
+    external: tuple[str, ...],
     disclosure_default: str | None,
     as_json: bool,
 ) -> None:
@@ -451,7 +465,9 @@ def agreement_record(
     """
     from bvflow.services.involvement import record_agreement
 
-    found = record_agreement(state.app(), ref, item, agreed_by, dissent, note, disclosure_default)
+    found = record_agreement(
+        state.app(), ref, item, agreed_by, dissent, note, disclosure_default, external, everyone
+    )
     if as_json:
         emit_json(found.as_dict())
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -124,6 +125,11 @@ def _print_view(view: ReviewView) -> None:
         click.echo("Unmet before advancing:" if view.unmet else "All requirements met.")
         for unmet in view.unmet:
             click.echo(f"  - {unmet.message}: {unmet.remedy}")
+    if view.corrections:
+        click.echo("Corrections:")
+        for correction in view.corrections:
+            when = london(datetime.fromisoformat(correction.corrected_at))
+            click.echo(f"  {when} {correction.describe()}")
     click.echo("History:")
     for event in view.history:
         click.echo(f"  #{event.seq} {london(event.at)} {event.actor} {describe_event(event)}")

@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 GENESIS: Final = "0" * 64
-RECORD_FIELDS: Final = ("seq", "at", "actor", "action", "review", "from_stage", "to_stage")
+RECORD_FIELDS: Final = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "review",
+    "from_stage",
+    "to_stage",
+    "login",
+)
 
 
 def canonical(data: Mapping[str, Any]) -> str:
@@ -28,6 +37,11 @@ def canonical(data: Mapping[str, Any]) -> str:
 def format_instant(instant: datetime) -> str:
     """An aware instant as UTC ISO 8601 with microseconds and a Z."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    """The inverse of ``format_instant``."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def chain_hash(prev_hash: str, record: str) -> str:
@@ -45,6 +59,11 @@ class NewEvent:
     from_stage: str | None = None
     to_stage: str | None = None
     payload: Mapping[str, Any] | None = None
+    # The row changes the event makes (``bvflow.store.changes``) and who was authenticated
+    # (the OS login, or PostgreSQL's session_user). Both are hashed; older events, which had
+    # neither, hash exactly as they always did.
+    changes: tuple[Mapping[str, Any], ...] = ()
+    login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,26 +81,35 @@ class SealedEvent:
     prev_hash: str
     hash: str
 
+    login: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value = json.loads(self.record)
+        return dict(value)
+
     @property
     def payload(self) -> dict[str, Any]:
-        value = json.loads(self.record).get("payload") or {}
-        return dict(value)
+        return dict(self.data.get("payload") or {})
 
 
 def seal(event: NewEvent, seq: int, prev_hash: str) -> SealedEvent:
     """Give an event its sequence number, canonical record and hash."""
-    record = canonical(
-        {
-            "seq": seq,
-            "at": format_instant(event.at),
-            "actor": event.actor,
-            "action": event.action,
-            "review": event.review,
-            "from_stage": event.from_stage,
-            "to_stage": event.to_stage,
-            "payload": dict(event.payload or {}),
-        }
-    )
+    data: dict[str, Any] = {
+        "seq": seq,
+        "at": format_instant(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "review": event.review,
+        "from_stage": event.from_stage,
+        "to_stage": event.to_stage,
+        "payload": dict(event.payload or {}),
+    }
+    if event.changes:
+        data["changes"] = [dict(c) for c in event.changes]
+    if event.login is not None:
+        data["login"] = event.login
+    record = canonical(data)
     return SealedEvent(
         seq,
         event.at.astimezone(UTC),
@@ -93,6 +121,7 @@ def seal(event: NewEvent, seq: int, prev_hash: str) -> SealedEvent:
         record,
         prev_hash,
         chain_hash(prev_hash, record),
+        event.login,
     )
 
 
@@ -131,7 +160,10 @@ def _columns_differ(event: SealedEvent) -> str | None:
         "review": event.review,
         "from_stage": event.from_stage,
         "to_stage": event.to_stage,
+        "login": event.login,
     }
+    if event.login is None:  # a copy for queries, lost if the schema was downgraded
+        columns["login"] = data.get("login")
     for name in RECORD_FIELDS:
         if data.get(name) != columns[name]:
             return f"its {name} column does not match its hashed record"

@@ -9,7 +9,7 @@ from bvflow import inputs
 from bvflow.domain.performance import Appraised, appraise
 from bvflow.errors import InputError, NotFoundError
 from bvflow.services.app import App, load_live, record_change
-from bvflow.store import Session, repo
+from bvflow.store import Session, changes, repo
 from bvflow.store.models import Criterion, Option
 
 MAX_SCORE: Final = 100.0
@@ -50,7 +50,7 @@ def add_option(app: App, ref: str, name: str, description: str = "") -> None:
                 if inputs.name_key(o.name) == inputs.name_key(name)]
         if same:
             raise InputError(f"option {same[0]!r} already exists")
-        session.add(Option(review_id=review_id, name=name, description=description))
+        changes.insert(session, Option(review_id=review_id, name=name, description=description))
         record_change(
             session, app, now, loaded, "option.added", {"name": name, "description": description}
         )
@@ -69,7 +69,7 @@ def add_criterion(app: App, ref: str, name: str, weight: float) -> None:
                 if inputs.name_key(c.name) == inputs.name_key(name)]
         if same:
             raise InputError(f"criterion {same[0]!r} already exists")
-        session.add(Criterion(review_id=review_id, name=name, weight=weight))
+        changes.insert(session, Criterion(review_id=review_id, name=name, weight=weight))
         record_change(
             session, app, now, loaded, "option.criterion_added", {"name": name, "weight": weight}
         )
@@ -110,9 +110,11 @@ def choose(app: App, ref: str, option: str, rationale: str | None) -> None:
         review_id = int(loaded.review.id or 0)
         chosen = _option(session, review_id, option)
         for row in repo.options_for(session, review_id):
-            row.chosen = row.id == chosen.id
-            row.rationale = why if row.chosen else None
-            session.add(row)
+            picked = row.id == chosen.id
+            if (row.chosen, row.rationale) != (picked, why if picked else None):
+                changes.update(
+                    session, row, {"chosen": picked, "rationale": why if picked else None}
+                )
         record_change(
             session, app, now, loaded, "option.chosen", {"option": chosen.name, "rationale": why}
         )

@@ -10,7 +10,8 @@ from bvflow.domain.audit import SealedEvent, Verdict, verify_chain
 from bvflow.domain.calendar import LONDON
 from bvflow.errors import InputError
 from bvflow.services.app import App
-from bvflow.store import repo
+from bvflow.store import projection, repo
+from bvflow.store.projection import Difference
 
 
 def _london_midnight(day: date) -> datetime:
@@ -44,11 +45,51 @@ def audit_log(
         return repo.find_events(session, where)
 
 
-def verify(app: App, checkpoint: tuple[int, str] | None = None) -> Verdict:
-    """Re-hash the whole chain; compare with the recorded head and, if given, a checkpoint."""
+@dataclass(frozen=True)
+class Verification:
+    """The chain's verdict and, unless only the chain was checked, the state's."""
+
+    chain: Verdict
+    state_checked: bool
+    differences: tuple[Difference, ...] = ()
+    total: int = 0  # differences found; only the first few are kept
+
+    @property
+    def intact(self) -> bool:
+        return self.chain.intact and self.total == 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **self.chain.as_dict(),
+            "intact": self.intact,
+            "chain_intact": self.chain.intact,
+            "state_checked": self.state_checked,
+            "state_differences": self.total,
+            "differences": [d.as_dict() for d in self.differences],
+        }
+
+
+def verify(
+    app: App, checkpoint: tuple[int, str] | None = None, chain_only: bool = False
+) -> Verification:
+    """Re-hash the chain (against its head and a checkpoint) and, unless ``chain_only``,
+    rebuild the state from it and compare with the stored tables, files and pinned rules."""
     with app.db.read() as session:
         head = repo.chain_head(session)
-        return verify_chain(repo.iter_events(session), head, checkpoint)
+        if chain_only:
+            return Verification(verify_chain(repo.iter_events(session), head, checkpoint), False)
+        replayed = projection.Replay()
+        try:
+            verdict = verify_chain(replayed.tap(repo.iter_events(session)), head, checkpoint)
+        except projection.ReplayError as exc:
+            verdict = Verdict(False, exc.seq - 1, exc.seq - 1, "", exc.seq, str(exc))
+        if not verdict.intact:
+            return Verification(verdict, False)
+        live = session.connection()
+        found, total = projection.compare(live, replayed)
+        files = projection.file_problems(live)
+        shown = (*files, *found)[: projection.MAX_REPORTED]
+        return Verification(verdict, True, tuple(shown), total + len(files))
 
 
 @dataclass(frozen=True)

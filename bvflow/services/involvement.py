@@ -30,7 +30,7 @@ from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.notices import context_for, everyone, outbox_rows
 from bvflow.services.views import View
-from bvflow.store import Session, repo
+from bvflow.store import Session, changes, repo
 from bvflow.store.models import Activity, Agreement, Evidence, Meeting, PartyMember, Proposal
 
 # --- the working party ---------------------------------------------------------------------
@@ -76,19 +76,24 @@ def add_member(
         row = repo.party_member(session, review_id, email)
         if row is not None and row.removed_at is None:
             raise InputError(f"{email} is already in the working party of {loaded.review.ref}")
-        row = row or PartyMember(
-            review_id=review_id,
-            email=email,
-            name=name,
-            organisation=organisation,
-            category=category,
-            role=role,
-            added_by=app.actor,
-            added_at=now,
-        )
-        row.name, row.organisation, row.category, row.role = name, organisation, category, role
-        row.removed_at, row.removed_reason, row.added_at = None, None, now
-        session.add(row)
+        details = {"name": name, "organisation": organisation, "category": category}
+        if row is None:
+            changes.insert(
+                session,
+                PartyMember(
+                    review_id=review_id,
+                    email=email,
+                    name=name,
+                    organisation=organisation,
+                    category=category,
+                    role=role,
+                    added_by=app.actor,
+                    added_at=now,
+                ),
+            )
+        else:  # rejoining: the removal stays in the audit trail
+            rejoin = {"role": role, "removed_at": None, "removed_reason": None, "added_at": now}
+            changes.update(session, row, {**details, **rejoin, "added_by": app.actor})
         record_change(
             session,
             app,
@@ -116,8 +121,7 @@ def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
         row = repo.party_member(session, int(loaded.review.id or 0), email)
         if row is None or row.removed_at is not None:
             raise NotFoundError(f"{email} is not in the working party of {loaded.review.ref}")
-        row.removed_at, row.removed_reason = now, why
-        session.add(row)
+        changes.update(session, row, {"removed_at": now, "removed_reason": why})
         record_change(
             session, app, now, loaded, "party.member_removed", {"email": email, "reason": why}
         )
@@ -201,8 +205,7 @@ def add_activity(
         recorded_at=now,
     )
     with app.db.write() as session:
-        session.add(row)
-        session.flush()
+        changes.insert(session, row)
         record_change(
             session,
             app,
@@ -407,8 +410,7 @@ def schedule_meeting(
             notice_sent_at=now,
             created_by=app.actor,
         )
-        session.add(meeting)
-        session.flush()
+        changes.insert(session, meeting)
         if reason is not None:
             record_change(
                 session,
@@ -464,15 +466,14 @@ def reschedule_meeting(
     now = app.now()
     with app.db.write() as session:
         meeting = _meeting(session, loaded, meeting_id, now)
+        moved: dict[str, object] = {"sequence": meeting.sequence + 1}
         if at is not None:
-            meeting.starts_at = _when(at)
-            meeting.notice_days = _check_notice(session, loaded, meeting.starts_at, now, reason)
-            meeting.override_reason = reason
-            meeting.notice_sent_at = now
+            starts = _when(at)
+            moved["notice_days"] = _check_notice(session, loaded, starts, now, reason)
+            moved.update(starts_at=starts, override_reason=reason, notice_sent_at=now)
         if place is not None:
-            meeting.place = inputs.text(place, "the place")
-        meeting.sequence += 1
-        session.add(meeting)
+            moved["place"] = inputs.text(place, "the place")
+        changes.update(session, meeting, moved)
         record_change(
             session,
             app,
@@ -499,8 +500,9 @@ def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> M
     now = app.now()
     with app.db.write() as session:
         meeting = _meeting(session, loaded, meeting_id, now)
-        meeting.status, meeting.sequence = "cancelled", meeting.sequence + 1
-        session.add(meeting)
+        changes.update(
+            session, meeting, {"status": "cancelled", "sequence": meeting.sequence + 1}
+        )
         record_change(
             session,
             app,
@@ -553,8 +555,7 @@ def circulate_proposal(
             circulated_by=app.actor,
             circulated_at=now,
         )
-        session.add(proposal)
-        session.flush()
+        changes.insert(session, proposal)
         record_change(
             session,
             app,
@@ -652,6 +653,56 @@ def _organisations(names: Sequence[str], option: str) -> list[str]:
     return list(found.values())
 
 
+def check_organisations(
+    session: Session,
+    loaded: Loaded,
+    agreed_by: Sequence[str],
+    dissent: Sequence[str],
+    external: Sequence[str] = (),
+    everyone: bool = False,
+) -> tuple[list[str], list[str]]:
+    """Who agreed and who dissented, each once, each on the working party or external.
+
+    ``everyone``: every organisation on the working party agreed, but those dissenting.
+    """
+    members = repo.party_for(session, int(loaded.review.id or 0))
+    dissenting = _organisations(dissent, "--dissent")
+    if everyone:
+        if agreed_by:
+            raise InputError("give --all-members or --agreed-by, not both")
+        against = {inputs.name_key(o) for o in dissenting}
+        agreed_by = list(
+            dict.fromkeys(
+                m.organisation for m in members if inputs.name_key(m.organisation) not in against
+            )
+        )
+        if not agreed_by:
+            raise InputError(f"{loaded.review.ref} has no working party to agree yet")
+    agreed = _organisations(agreed_by, "--agreed-by")
+    both = {inputs.name_key(o) for o in agreed} & {inputs.name_key(o) for o in dissenting}
+    if both:
+        twice = next(o for o in agreed if inputs.name_key(o) in both)
+        raise InputError(f"{twice!r} cannot both agree and dissent; name it once")
+    outside = {inputs.name_key(o) for o in _organisations(external, "--external")}
+    party = {inputs.name_key(m.organisation): m.organisation for m in members}
+    for name in (*agreed, *dissenting):
+        key = inputs.name_key(name)
+        if key not in party and key not in outside:
+            known = "; ".join(sorted(party.values())) or "none yet ('bvflow party add')"
+            raise InputError(
+                f"{name!r} is not an organisation on the working party of "
+                f"{loaded.review.ref} (on it: {known}); if it is right, name it with "
+                "--external too"
+            )
+    unused = outside - {inputs.name_key(o) for o in (*agreed, *dissenting)}
+    if unused:
+        raise InputError("--external names an organisation that neither agreed nor dissented")
+    # As the working party spells them, so a report never shows two spellings of one body.
+    agreed = [party.get(inputs.name_key(o), o) for o in agreed]
+    dissenting = [party.get(inputs.name_key(o), o) for o in dissenting]
+    return agreed, dissenting
+
+
 def record_agreement(
     app: App,
     ref: str,
@@ -660,18 +711,18 @@ def record_agreement(
     dissent: Sequence[str] = (),
     note: str = "",
     disclosure_default: str | None = None,
+    external: Sequence[str] = (),
+    everyone: bool = False,
 ) -> AgreementView:
-    """Record an item as agreed in this stage, with who agreed and who dissented."""
+    """Record an item as agreed in this stage, with who agreed and who dissented.
+
+    Each organisation must be on the working party (as ``party list`` shows it), or be
+    named in ``external`` too: a typo must not become a party to an agreement.
+    """
     if item not in AGREEMENT_ITEMS:
         raise InputError(f"unknown agreement item {item!r} (known: {', '.join(AGREEMENT_ITEMS)})")
-    if not agreed_by:
-        raise InputError("name at least one organisation with --agreed-by")
-    agreed = _organisations(agreed_by, "--agreed-by")
-    dissenting = _organisations(dissent, "--dissent")
-    both = {inputs.name_key(o) for o in agreed} & {inputs.name_key(o) for o in dissenting}
-    if both:
-        twice = next(o for o in agreed if inputs.name_key(o) in both)
-        raise InputError(f"{twice!r} cannot both agree and dissent; name it once")
+    if not agreed_by and not everyone:
+        raise InputError("name at least one organisation with --agreed-by, or --all-members")
     note = inputs.text(note, "the note", max_length=2000, required=False)
     if disclosure_default is not None and item != "information_disclosure":
         raise InputError("--disclosure-default only belongs to the information_disclosure item")
@@ -679,20 +730,22 @@ def record_agreement(
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
     loaded = load_live(app, ref, "record an agreement for")
     now = app.now()
-    row = Agreement(
-        review_id=int(loaded.review.id or 0),
-        stage=loaded.review.stage,
-        item=item,
-        agreed_by=json.dumps(agreed),
-        dissent=json.dumps(dissenting),
-        note=note,
-        disclosure_default=disclosure_default,
-        recorded_by=app.actor,
-        recorded_at=now,
-    )
     with app.db.write() as session:
-        session.add(row)
-        session.flush()
+        agreed, dissenting = check_organisations(
+            session, loaded, agreed_by, dissent, external, everyone
+        )
+        row = Agreement(
+            review_id=int(loaded.review.id or 0),
+            stage=loaded.review.stage,
+            item=item,
+            agreed_by=json.dumps(agreed),
+            dissent=json.dumps(dissenting),
+            note=note,
+            disclosure_default=disclosure_default,
+            recorded_by=app.actor,
+            recorded_at=now,
+        )
+        changes.insert(session, row)
         record_change(
             session,
             app,

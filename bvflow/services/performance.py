@@ -17,7 +17,7 @@ from bvflow.errors import InputError
 from bvflow.files import read_text_input
 from bvflow.services.app import App, load_live, record_change
 from bvflow.services.views import View
-from bvflow.store import Session, repo
+from bvflow.store import Session, changes, repo
 from bvflow.store.models import Comparator, Indicator, IndicatorValue
 
 PERIOD: Final = re.compile(r"^\d{4}(-\d{2})?$")
@@ -100,8 +100,7 @@ def add_indicator(
                 if i.code.casefold() == code_.casefold()]
         if same:
             raise InputError(f"{loaded.review.ref} already has an indicator {same[0]}")
-        session.add(row)
-        session.flush()
+        changes.insert(session, row)
         for when, value in targets.items():
             repo.set_indicator_value(
                 session,

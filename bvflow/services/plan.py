@@ -10,7 +10,7 @@ from bvflow import inputs
 from bvflow.errors import InputError
 from bvflow.services.app import App, load_live, record_change
 from bvflow.services.views import View
-from bvflow.store import Session, repo
+from bvflow.store import Session, changes, repo
 from bvflow.store.models import PlanAction
 
 STATUSES: Final = ("planned", "in_progress", "done", "dropped")
@@ -69,8 +69,7 @@ def add_action(
             added_at=now,
             updated_at=now,
         )
-        session.add(row)
-        session.flush()
+        changes.insert(session, row)
         record_change(
             session,
             app,
@@ -108,11 +107,16 @@ def update_action(
     with app.db.write() as session:
         row = repo.load_action(session, int(loaded.review.id or 0), action_id)
         before = {"status": row.status, "due": row.due.isoformat(), "owner": row.owner}
-        row.status = status or row.status
-        row.due = due or row.due
-        row.owner = owner or row.owner
-        row.updated_at = now
-        session.add(row)
+        changes.update(
+            session,
+            row,
+            {
+                "status": status or row.status,
+                "due": due or row.due,
+                "owner": owner or row.owner,
+                "updated_at": now,
+            },
+        )
         record_change(
             session,
             app,

@@ -25,9 +25,11 @@ from bvflow.reports.render import render_report
 from bvflow.services.app import App, Loaded, load, timing
 from bvflow.services.appraisal import appraisal_of
 from bvflow.services.audit import verify
+from bvflow.services.corrections import corrections_of
 from bvflow.services.performance import comparisons, indicator_views
 from bvflow.services.reviews import event_dict
 from bvflow.store import Session, repo
+from bvflow.store.models import Review
 
 AUDIENCES: Final = {
     "public": frozenset({"public"}),
@@ -135,6 +137,7 @@ class ReportData:
     appraisal: dict[str, Any]
     actions: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _party(session: Session, review_id: int, audience: str) -> list[dict[str, Any]]:
@@ -148,6 +151,30 @@ def _party(session: Session, review_id: int, audience: str) -> list[dict[str, An
         }
         if audience == "internal":
             row["email"] = m.email
+        found.append(row)
+    return found
+
+
+def _corrections(
+    session: Session, review: Review, audience: str, allowed: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Every correction, with its values and reason, unless it is about something this
+    audience may not see: then only that a correction was made, when and by whom."""
+    review_id = int(review.id or 0)
+    level = {
+        str(e.id): e.disclosure
+        for e in repo.evidence_for(session, review_id, include_withdrawn=True)
+    }
+    found = []
+    for c in corrections_of(session, review):
+        row = {**c.as_dict(), "changed": c.changed()}
+        hidden = (c.subject == "evidence" and level.get(c.subject_id) not in allowed) or (
+            c.subject == "member" and audience != "internal"
+        )
+        if c.subject == "member" and audience != "internal":
+            row["subject_id"] = "a member"
+        if hidden and c.subject == "evidence":
+            row.update(fields={}, changed=[], reason="(about evidence this report does not show)")
         found.append(row)
     return found
 
@@ -258,6 +285,7 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
         proposals=proposals,
         evidence=papers,
         withheld=withheld,
+        corrections=_corrections(session, review, audience, allowed),
         trends=_trends(session, review_id),
         appraisal=appraisal_of(session, review_id).as_dict(),
         actions=[
@@ -312,7 +340,18 @@ def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[
         ),
         "audit-trail.csv": to_csv(
             trail,
-            ["seq", "at", "actor", "action", "review", "from_stage", "to_stage", "payload", "hash"],
+            [
+                "seq",
+                "at",
+                "actor",
+                "login",
+                "action",
+                "review",
+                "from_stage",
+                "to_stage",
+                "payload",
+                "hash",
+            ],
         ),
         "verify.json": json.dumps(
             {**verdict, "review": loaded.review.ref, "generated_at": now.isoformat()}, indent=2

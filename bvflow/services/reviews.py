@@ -8,7 +8,7 @@ cannot both win, and the loser gets a ConflictError.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -27,8 +27,9 @@ from bvflow.services.app import (
     timing_from,
     unmet_to_leave,
 )
+from bvflow.services.corrections import CorrectionView, corrections_of
 from bvflow.services.notices import queue_for_event
-from bvflow.store import Session, repo
+from bvflow.store import Session, changes, repo
 from bvflow.store.models import DefinitionRow, Review, Suspension
 from bvflow.workflow_files import definition_from_source, resolve
 
@@ -149,6 +150,7 @@ class ReviewView:
     actions: list[str]
     history: list[SealedEvent]
     workflow_title: str
+    corrections: list[CorrectionView] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         r, t = self.review, self.timing
@@ -177,6 +179,7 @@ class ReviewView:
             ],
             "actions": self.actions,
             "history": [event_dict(e) for e in self.history],
+            "corrections": [c.as_dict() for c in self.corrections],
         }
 
 
@@ -185,6 +188,7 @@ def event_dict(event: SealedEvent) -> dict[str, Any]:
         "seq": event.seq,
         "at": event.at.isoformat(),
         "actor": event.actor,
+        "login": event.login or event.data.get("login"),
         "action": event.action,
         "review": event.review,
         "from_stage": event.from_stage,
@@ -220,6 +224,7 @@ def show_review(app: App, ref: str, history: int = 10) -> ReviewView:
             actions=possible(definition, review.stage, review.status == "suspended"),
             history=list(reversed(events)),
             workflow_title=definition.title,
+            corrections=corrections_of(session, review),
         )
 
 
@@ -442,13 +447,13 @@ def _record_suspension(
     session: Session, review_id: int, action: str, reason: str | None, now: datetime
 ) -> None:
     if action == "suspended":
-        session.add(Suspension(review_id=review_id, reason=reason or "", started_at=now))
+        row = Suspension(review_id=review_id, reason=reason or "", started_at=now)
+        changes.insert(session, row)
         return
     if action in ("resumed", "abandoned"):
         open_row = repo.open_suspension(session, review_id)
         if open_row is not None:
-            open_row.ended_at = now
-            session.add(open_row)
+            changes.update(session, open_row, {"ended_at": now})
 
 
 def return_review(

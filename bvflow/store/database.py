@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bvflow.errors import InputError, StoreError
 
 # The Alembic revision this code expects; tests check it equals the migrations' head.
-SCHEMA_HEAD: Final = "0006"
+SCHEMA_HEAD: Final = "0007"
 BUSY_TIMEOUT_MS: Final = 30_000
 # Backend name -> the extra that installs its driver ("" when bvflow always has it).
 BACKENDS: Final = {"sqlite": "", "postgresql": "postgres"}
@@ -64,6 +64,8 @@ class Database:
         if self.url.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2
             self.url = self.url.set(drivername="postgresql+psycopg")
         self._engine: Engine | None = None
+        # False when the settings forbid --actor naming anyone but the login ([audit]).
+        self.allow_acting_for = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -205,6 +207,7 @@ class Database:
         """One write transaction (BEGIN IMMEDIATE on SQLite): all of it commits, or none."""
         engine = self.engine.execution_options(bvflow_write=True)
         with self.guard(), Session(engine, expire_on_commit=False) as session:
+            session.info["bvflow.no_acting_for"] = not self.allow_acting_for
             with session.begin():
                 yield session
 

@@ -122,6 +122,8 @@ class Evidence(SQLModel, table=True):
     content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     recorded_by: str
     recorded_at: datetime = Field(sa_column=_instant())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    withdrawn_reason: str | None = None
 
 
 class AuditEvent(SQLModel, table=True):
@@ -139,6 +141,10 @@ class AuditEvent(SQLModel, table=True):
     record: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # Who was authenticated (hashed in the record); on PostgreSQL a trigger holds it to
+    # session_user and sets recorded_at from the server's clock (outside the hash).
+    login: str | None = None
+    recorded_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class AuditHead(SQLModel, table=True):
@@ -224,6 +230,8 @@ class Activity(SQLModel, table=True):
     outcome: str = ""
     recorded_by: str
     recorded_at: datetime = Field(sa_column=_instant())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    withdrawn_reason: str | None = None
 
 
 class Meeting(SQLModel, table=True):
@@ -275,6 +283,24 @@ class Agreement(SQLModel, table=True):
     disclosure_default: str | None = None
     recorded_by: str
     recorded_at: datetime = Field(sa_column=_instant())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    withdrawn_reason: str | None = None
+
+
+class Correction(SQLModel, table=True):
+    """A correction to the record: what was amended or withdrawn, the values before and after,
+    by whom, when and why. Nothing recorded is ever deleted."""
+
+    __tablename__ = "corrections"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    subject: str  # evidence | agreement | activity | member | review
+    subject_id: str  # the row's id, or a member's email
+    action: str  # amended | withdrawn
+    fields: str = Field(sa_column=Column(Text, nullable=False))  # JSON {field: [before, after]}
+    reason: str
+    corrected_by: str
+    corrected_at: datetime = Field(sa_column=_instant())
 
 
 class Indicator(SQLModel, table=True):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bvflow.domain.actions import ACTIONS
 from bvflow.domain.audit import NewEvent, SealedEvent, seal
-from bvflow.errors import ClockError, ConflictError, NotFoundError, StoreError
+from bvflow.errors import ClockError, ConflictError, InputError, NotFoundError, StoreError
+from bvflow.identity import os_login
+from bvflow.store import changes
 from bvflow.store.models import (
     Activity,
     Agreement,
@@ -22,6 +24,7 @@ from bvflow.store.models import (
     Authority,
     Closure,
     Comparator,
+    Correction,
     Criterion,
     DefinitionRow,
     Evidence,
@@ -56,11 +59,12 @@ def load_authority(session: Session) -> Authority:
 
 
 def save_authority(session: Session, name: str, nation: str, now: datetime) -> Authority:
-    authority = session.get(Authority, 1) or Authority(
-        id=1, name=name, nation=nation, created_at=now
-    )
-    authority.name, authority.nation = name, nation
-    session.add(authority)
+    authority = session.get(Authority, 1)
+    if authority is None:
+        authority = Authority(id=1, name=name, nation=nation, created_at=now)
+        changes.insert(session, authority)
+    else:
+        changes.update(session, authority, {"name": name, "nation": nation})
     return authority
 
 
@@ -75,7 +79,7 @@ def list_closures(session: Session) -> Sequence[Closure]:
 def add_closure(session: Session, closure: Closure) -> None:
     if session.get(Closure, closure.day) is not None:
         raise StoreError(f"{closure.day.isoformat()} is already a closure day")
-    session.add(closure)
+    changes.insert(session, closure)
 
 
 # --- definitions ------------------------------------------------------------------------
@@ -85,7 +89,7 @@ def pin_definition(session: Session, row: DefinitionRow) -> bool:
     """Store a definition by digest; False if it was already pinned."""
     if session.get(DefinitionRow, row.digest) is not None:
         return False
-    session.add(row)
+    changes.insert(session, row)
     return True
 
 
@@ -114,8 +118,7 @@ def next_ref(session: Session, year: int) -> str:
 
 
 def add_review(session: Session, review: Review) -> Review:
-    session.add(review)
-    session.flush()
+    changes.insert(session, review)
     return review
 
 
@@ -142,19 +145,17 @@ def find_reviews(session: Session, where: ReviewFilter) -> Sequence[Review]:
 
 
 def update_review(
-    session: Session, review: Review, expected_version: int, **changes: object
+    session: Session, review: Review, expected_version: int, **values: object
 ) -> int:
     """Apply ``changes`` only if the stored version is still ``expected_version``; bump it."""
-    values = {**changes, "version": expected_version + 1}
-    result = session.execute(
-        update(Review)
-        .where(col(Review.id) == review.id, col(Review.version) == expected_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    values = {**values, "version": expected_version + 1}
+    try:
+        changes.update(
+            session, review, values, expect={"version": expected_version}, sync=False
+        )
+    except changes.MissingRow:
         current = session.exec(select(Review.version).where(col(Review.id) == review.id)).first()
-        raise ConflictError(review.ref, expected_version, current)
+        raise ConflictError(review.ref, expected_version, current) from None
     return expected_version + 1
 
 
@@ -166,9 +167,8 @@ def enter_stage(session: Session, review_id: int, stage: str, via: str, at: date
         )
     ).first()
     if open_entry is not None:
-        open_entry.left_at = at
-        session.add(open_entry)
-    session.add(StageEntry(review_id=review_id, stage=stage, via=via, entered_at=at))
+        changes.update(session, open_entry, {"left_at": at})
+    changes.insert(session, StageEntry(review_id=review_id, stage=stage, via=via, entered_at=at))
 
 
 def suspensions_since(session: Session, review_id: int, since: datetime) -> list[Suspension]:
@@ -193,13 +193,16 @@ def open_suspension(session: Session, review_id: int) -> Suspension | None:
 
 
 def add_evidence(session: Session, evidence: Evidence) -> Evidence:
-    session.add(evidence)
-    session.flush()
+    changes.insert(session, evidence)
     return evidence
 
 
-def evidence_for(session: Session, review_id: int, stage: str | None = None) -> Sequence[Evidence]:
+def evidence_for(
+    session: Session, review_id: int, stage: str | None = None, include_withdrawn: bool = False
+) -> Sequence[Evidence]:
     query = select(Evidence).where(col(Evidence.review_id) == review_id)
+    if not include_withdrawn:
+        query = query.where(col(Evidence.withdrawn_at).is_(None))
     if stage is not None:
         query = query.where(col(Evidence.stage) == stage)
     return session.exec(query.order_by(col(Evidence.id))).all()
@@ -208,7 +211,11 @@ def evidence_for(session: Session, review_id: int, stage: str | None = None) -> 
 def evidence_kinds_in_stage(session: Session, review_id: int, stage: str) -> frozenset[str]:
     query = (
         select(Evidence.kind)
-        .where(col(Evidence.review_id) == review_id, col(Evidence.stage) == stage)
+        .where(
+            col(Evidence.review_id) == review_id,
+            col(Evidence.stage) == stage,
+            col(Evidence.withdrawn_at).is_(None),
+        )
         .distinct()
     )
     return frozenset(session.exec(query).all())
@@ -222,13 +229,14 @@ CLOCK_TOLERANCE: Final = timedelta(minutes=5)
 
 
 def append_event(session: Session, event: NewEvent, *, in_order: bool = True) -> SealedEvent:
-    """Seal ``event`` onto the chain. Updating the head row first serialises appends.
+    """Seal ``event``, with the row changes made since the last event, onto the chain.
 
-    With ``in_order`` (every change a person makes), an event stamped well before the
-    review's last event is refused: a clock set back must not let a resume precede its
-    suspend. Commands stamp the time before they wait for the write lock, so two that ran
-    together may commit a moment out of order: ``CLOCK_TOLERANCE`` allows for that.
-    Delivery records pass ``in_order=False``: they report what happened, whenever it did.
+    Updating the head row first serialises appends. With ``in_order`` (every change a
+    person makes), an event stamped well before the review's last event is refused: a clock
+    set back must not let a resume precede its suspend. Commands stamp the time before they
+    wait for the write lock, so two that ran together may commit a moment out of order:
+    ``CLOCK_TOLERANCE`` allows for that. Delivery records pass ``in_order=False``: they
+    report what happened, whenever it did.
     """
     if event.action not in ACTIONS:  # a programming error: every action is in the vocabulary
         raise ValueError(f"unknown audit action {event.action!r}: add it to ACTIONS")
@@ -239,7 +247,14 @@ def append_event(session: Session, event: NewEvent, *, in_order: bool = True) ->
     if head is None:
         raise StoreError("the audit chain has no head row; the database was not initialised")
     session.refresh(head)
-    sealed = seal(event, head.seq + 1, head.hash)
+    carried = tuple(changes.take_pending(session)) + tuple(event.changes)
+    login = event.login or authenticated(session)
+    if session.info.get(NO_ACTING_FOR) and event.actor != login and in_order:
+        raise InputError(
+            f"--actor {event.actor!r} is not who is logged in ({login}), and this database's "
+            "settings forbid acting for another ([audit] allow_acting_for = false)"
+        )
+    sealed = seal(replace(event, changes=carried, login=login), head.seq + 1, head.hash)
     session.add(
         AuditEvent(
             seq=sealed.seq,
@@ -252,12 +267,33 @@ def append_event(session: Session, event: NewEvent, *, in_order: bool = True) ->
             record=sealed.record,
             prev_hash=sealed.prev_hash,
             hash=sealed.hash,
+            login=sealed.login,
         )
     )
     head.seq, head.hash = sealed.seq, sealed.hash
     session.add(head)
     session.flush()
     return sealed
+
+
+_SESSION_USERS: dict[str, str] = {}
+# Set on a write session when the settings forbid naming someone other than the login.
+NO_ACTING_FOR: Final = "bvflow.no_acting_for"
+
+
+def authenticated(session: Session) -> str:
+    """Who the database or the OS authenticated: PostgreSQL's session_user, else the login.
+
+    Not ``--actor`` (which anyone may type) and not ``$USER`` (which anyone may set).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return os_login()
+    key = bind.engine.url.render_as_string(hide_password=True)
+    if key not in _SESSION_USERS:
+        _SESSION_USERS[key] = str(session.execute(text("SELECT session_user")).scalar_one())
+    return _SESSION_USERS[key]
+
 
 
 def _check_order(session: Session, event: NewEvent) -> None:
@@ -280,6 +316,7 @@ def _sealed(row: AuditEvent) -> SealedEvent:
         row.record,
         row.prev_hash,
         row.hash,
+        row.login,
     )
 
 
@@ -301,6 +338,7 @@ def iter_events(session: Session, batch: int = 5000) -> Iterator[SealedEvent]:
                 columns.record,
                 columns.prev_hash,
                 columns.hash,
+                columns.login,
             )
             .where(columns.seq > after)
             .order_by(columns.seq)
@@ -394,7 +432,7 @@ def add_watcher(session: Session, watcher: Watcher) -> bool:
     ).first()
     if exists is not None:
         return False
-    session.add(watcher)
+    changes.insert(session, watcher)
     return True
 
 
@@ -404,7 +442,7 @@ def remove_watcher(session: Session, review_id: int, email: str) -> bool:
     ).first()
     if row is None:
         return False
-    session.delete(row)
+    changes.delete(session, row)
     return True
 
 
@@ -530,9 +568,11 @@ def party_member(session: Session, review_id: int, email: str) -> PartyMember | 
 
 
 def activities_for(
-    session: Session, review_id: int, stage: str | None = None
+    session: Session, review_id: int, stage: str | None = None, include_withdrawn: bool = False
 ) -> Sequence[Activity]:
     query = select(Activity).where(col(Activity.review_id) == review_id)
+    if not include_withdrawn:
+        query = query.where(col(Activity.withdrawn_at).is_(None))
     if stage is not None:
         query = query.where(col(Activity.stage) == stage)
     return session.exec(query.order_by(col(Activity.held_on), col(Activity.id))).all()
@@ -562,9 +602,11 @@ def proposals_for(session: Session, review_id: int, stage: str | None = None) ->
 
 
 def agreements_for(
-    session: Session, review_id: int, stage: str | None = None
+    session: Session, review_id: int, stage: str | None = None, include_withdrawn: bool = False
 ) -> Sequence[Agreement]:
     query = select(Agreement).where(col(Agreement.review_id) == review_id)
+    if not include_withdrawn:
+        query = query.where(col(Agreement.withdrawn_at).is_(None))
     if stage is not None:
         query = query.where(col(Agreement.stage) == stage)
     return session.exec(query.order_by(col(Agreement.id))).all()
@@ -627,11 +669,10 @@ def set_indicator_value(session: Session, row: IndicatorValue) -> None:
         )
     ).first()
     if existing is not None:
-        existing.value, existing.recorded_by = row.value, row.recorded_by
-        existing.recorded_at = row.recorded_at
-        session.add(existing)
+        values = {"value": row.value, "recorded_by": row.recorded_by}
+        changes.update(session, existing, {**values, "recorded_at": row.recorded_at})
     else:
-        session.add(row)
+        changes.insert(session, row)
 
 
 def comparators_for(session: Session, review_id: int) -> Sequence[Comparator]:
@@ -649,10 +690,9 @@ def replace_comparators(session: Session, review_id: int, rows: Sequence[Compara
     for row in rows:
         old = existing.get((row.authority, row.code, row.period))
         if old is not None:
-            old.value = row.value
-            session.add(old)
+            changes.update(session, old, {"value": row.value})
         else:
-            session.add(row)
+            changes.insert(session, row)
             new += 1
     return new
 
@@ -683,9 +723,12 @@ def set_score(session: Session, option_id: int, criterion_id: int, score: float)
             col(OptionScore.option_id) == option_id, col(OptionScore.criterion_id) == criterion_id
         )
     ).first()
-    row = existing or OptionScore(option_id=option_id, criterion_id=criterion_id, score=score)
-    row.score = score
-    session.add(row)
+    if existing is not None:
+        changes.update(session, existing, {"score": score})
+    else:
+        changes.insert(
+            session, OptionScore(option_id=option_id, criterion_id=criterion_id, score=score)
+        )
 
 
 def actions_for(session: Session, review_id: int) -> Sequence[PlanAction]:
@@ -719,4 +762,12 @@ def stage_entries(session: Session, review_id: int) -> Sequence[StageEntry]:
         select(StageEntry)
         .where(col(StageEntry.review_id) == review_id)
         .order_by(col(StageEntry.entered_at), col(StageEntry.id))
+    ).all()
+
+
+def corrections_for(session: Session, review_id: int) -> Sequence[Correction]:
+    return session.exec(
+        select(Correction)
+        .where(col(Correction.review_id) == review_id)
+        .order_by(col(Correction.id))
     ).all()

@@ -1,0 +1,105 @@
+"""The trusted record: who was authenticated beside who was named, and the state as events."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+
+import pytest
+from conftest import Cli, query, snapshot
+from sqlalchemy import create_engine, text
+
+from bvflow.identity import os_login
+
+
+def _login_of(cli: Cli) -> str:
+    """Who the database authenticates: the OS login on SQLite, session_user on PostgreSQL."""
+    if cli.db.path is not None:
+        return os_login()
+    engine = create_engine(cli.db.sqlalchemy_url)
+    with engine.connect() as conn:
+        user = str(conn.execute(text("SELECT session_user")).scalar_one())
+    engine.dispose()
+    return user
+
+
+def test_a_spoofed_actor_shows_the_real_login_beside_it(
+    initialised: Cli, new_review: Callable[..., str]
+) -> None:
+    ref = new_review()
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope",
+                   actor="Chief Executive")
+    login = _login_of(initialised)
+    assert login != "Chief Executive"
+    found = json.loads(initialised.ok("audit", "log", "--review", ref, "--json").stdout)
+    added = [e for e in found if e["action"] == "evidence.added"]
+    assert [(e["actor"], e["login"]) for e in added] == [("Chief Executive", login)]
+    rows = list(csv.DictReader(io.StringIO(
+        initialised.ok("audit", "log", "--review", ref, "--csv").stdout)))
+    assert {(r["actor"], r["login"]) for r in rows if r["action"] == "evidence.added"} == {
+        ("Chief Executive", login)}
+    table = initialised.ok("audit", "log", "--review", ref).stdout
+    assert "LOGIN" in table.splitlines()[0]
+    assert "Chief Executive" in table
+    # The login is hashed into the event's record and kept in its column.
+    records = query(initialised.db, "SELECT login, record FROM audit_events "
+                                    "WHERE action = 'evidence.added'")
+    assert [(r[0], json.loads(r[1])["login"]) for r in records] == [(login, login)]
+
+
+@pytest.mark.postgres_only
+def test_postgresql_holds_the_login_to_the_session_user(
+    initialised: Cli, new_review: Callable[..., str]
+) -> None:
+    ref = new_review()
+    engine = create_engine(initialised.db.sqlalchemy_url)
+    with engine.begin() as conn:
+        stamp = conn.execute(text("SELECT recorded_at FROM audit_events ORDER BY seq DESC")).first()
+        assert stamp is not None
+        assert stamp[0] is not None  # the server's clock, not the app's
+    with pytest.raises(Exception, match="records the session user"), engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO audit_events (seq, at, actor, action, review, record, prev_hash, hash, "
+            "login) VALUES (999, now(), 'x', 'review.created', :ref, '{}', 'p', 'h', 'mallory')"
+        ), {"ref": ref})
+    engine.dispose()
+
+
+def test_acting_for_another_can_be_forbidden(
+    initialised: Cli, new_review: Callable[..., str]
+) -> None:
+    ref = new_review()
+    (initialised.db.parent / "bvflow.toml").write_text("[audit]\nallow_acting_for = false\n")
+    before = snapshot(initialised.db)
+    refused = initialised("evidence", "add", ref, "--kind", "scope_statement",
+                          "--title", "Scope", actor="Chief Executive")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: --actor 'Chief Executive' is not who is logged in")
+    assert "allow_acting_for = false" in refused.stderr
+    assert snapshot(initialised.db) == before
+    login = _login_of(initialised)
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope",
+                   actor=login)
+    bad = initialised.db.parent / "bvflow.toml"
+    bad.write_text("[audit]\nallow_acting_for = 'no'\n")
+    wrong = initialised("review", "show", ref)
+    assert wrong.exit_code == 1
+    assert "allow_acting_for must be bool" in wrong.stderr
+
+
+def test_every_state_change_is_carried_by_its_event(
+    initialised: Cli, new_review: Callable[..., str]
+) -> None:
+    ref = new_review()
+    initialised.ok("review", "suspend", ref, "--reason", "Purdah")
+    rows = query(initialised.db, "SELECT action, record FROM audit_events ORDER BY seq")
+    carried = {action: json.loads(record).get("changes", []) for action, record in rows}
+    assert {c["table"] for c in carried["review.created"]} >= {"reviews", "stage_entries"}
+    suspended = carried["review.suspended"]
+    assert {(c["op"], c["table"]) for c in suspended} == {
+        ("update", "reviews"), ("insert", "suspensions")}
+    update = next(c for c in suspended if c["table"] == "reviews")
+    assert update["values"]["status"] == "suspended"
+    assert update["values"]["__expect__"] == {"version": 1}  # the version it was read at
