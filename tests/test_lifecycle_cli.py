@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import time_machine
@@ -140,6 +140,40 @@ def test_return_restarts_the_discussion_period(
     assert onward.exit_code == 4
     returned = [e for e in events(initialised.db) if e[2] == "review.returned"]
     assert json.loads(returned[0][6])["payload"]["reason"] == "Scope widened to include recycling"
+
+
+def test_a_return_keeps_evidence_agreements_and_activities_but_not_proposals_or_meetings(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+        tmp_path: Path) -> None:
+    """docs/stages.md, "What a return to an earlier stage keeps"."""
+    ref = new_review()
+    for stage in ("challenge", "compare", "consult"):
+        prepare(initialised, ref, stage, tmp_path)
+        go_to(travel, str(show(initialised, ref)["earliest_advance"]))
+        advance_when_ready(initialised, ref, travel)
+    assert show(initialised, ref)["stage"] == "compete"
+    initialised.ok("review", "return", ref, "--to", "consult", "--reason", "New tender rules")
+    unmet = show(initialised, ref)["unmet"]
+    kinds = [u["kind"] for u in unmet]  # type: ignore[union-attr, index]
+    # The consultation plan, findings and activities recorded before still count; the
+    # discussion starts again, with a new proposal and a meeting held in this entry.
+    assert kinds == ["timetable", "proposal", "meeting"], kinds
+    # Withdrawn, an activity no longer counts.
+    initialised.ok("activity", "withdraw", ref, "1", "--reason", "Recorded twice")
+    kinds = [u["kind"] for u in show(initialised, ref)["unmet"]]  # type: ignore[union-attr, index]
+    assert kinds == ["timetable", *["involvement"] * 3, "proposal", "meeting"], kinds
+    initialised.ok("activity", "add", ref, "--method", "workshop", "--on",
+                   datetime.now(LONDON).date().isoformat(), "--category", "trade_union",
+                   "--category", "tenants", "--category", "users")
+    (tmp_path / "revised.txt").write_text("Revised proposal\n")
+    initialised.ok("proposal", "circulate", ref, "--title", "Revised", "--file",
+                   str(tmp_path / "revised.txt"))
+    soon = datetime.now(LONDON) + timedelta(days=12)
+    initialised.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
+                   soon.strftime("%Y-%m-%d 18:00"), "--place", "Hall")
+    advance_when_ready(initialised, ref, travel)
+    assert show(initialised, ref)["stage"] == "compete"
+    assert initialised.ok("audit", "verify").stdout.startswith("intact:")
 
 
 def test_suspension_stops_the_clock(

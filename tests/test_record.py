@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
 import pytest
+import time_machine
 from conftest import Cli, query, snapshot
 from sqlalchemy import create_engine, text
 
+from bvflow.domain.calendar import LONDON
 from bvflow.identity import os_login
 
 
@@ -103,3 +108,58 @@ def test_every_state_change_is_carried_by_its_event(
     update = next(c for c in suspended if c["table"] == "reviews")
     assert update["values"]["status"] == "suspended"
     assert update["values"]["__expect__"] == {"version": 1}  # the version it was read at
+
+
+def _unstamped(text: str) -> str:
+    """A report without its generation stamp (which says when, and as of when, it was made)."""
+    return re.sub(r"Generated[^<\n]*", "Generated", text)
+
+
+def test_the_past_on_demand_equals_what_was_shown_then(
+    initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates,
+    tmp_path: Path,
+) -> None:
+    ref = new_review()
+    initialised.ok("party", "add", ref, "--name", "Sam", "--email", "sam@unison.example",
+                   "--organisation", "UNISON", "--category", "trade_union")
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope")
+    initialised.ok("agreement", "record", ref, "--item", "scope", "--agreed-by", "UNISON")
+    travel.move_to(datetime(2027, 1, 12, 14, 30, tzinfo=LONDON))  # the day of a meeting
+    then = {
+        (fmt, audience): initialised.ok("report", "review", ref, "--format", fmt,
+                                        "--audience", audience).stdout
+        for fmt in ("html", "md") for audience in ("public", "internal")
+    }
+    shown_then = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
+    # Much happens afterwards: more evidence, a correction, a withdrawal, a stage change.
+    travel.move_to(datetime(2027, 1, 13, 10, 0, tzinfo=LONDON))
+    initialised.ok("evidence", "add", ref, "--kind", "baseline_profile", "--title", "Baseline")
+    initialised.ok("evidence", "amend", ref, "1", "--title", "Scope (revised)", "--reason", "r")
+    initialised.ok("agreement", "withdraw", ref, "1", "--reason", "Wrong item")
+    initialised.ok("review", "amend", ref, "--title", "Refuse and recycling", "--reason", "r")
+    for item in ("scope", "baseline_profile", "information_disclosure"):
+        initialised.ok("agreement", "record", ref, "--item", item, "--agreed-by", "UNISON")
+    initialised.ok("review", "advance", ref, "--override-timetable", "--reason", "Cabinet")
+    travel.move_to(datetime(2027, 3, 1, 9, 0, tzinfo=LONDON))
+    for (fmt, audience), earlier in then.items():
+        later = initialised.ok("report", "review", ref, "--format", fmt, "--audience", audience,
+                               "--as-of", "2027-01-12 14:30").stdout
+        assert "as the record stood at Tue 12 Jan 2027 14:30 GMT" in later
+        assert _unstamped(later) == _unstamped(earlier), (fmt, audience)
+    replayed = json.loads(initialised.ok("review", "show", ref, "--json",
+                                         "--as-of", "2027-01-12 14:30").stdout)
+    point = replayed.pop("as_of")
+    assert replayed == shown_then
+    assert point["seq"] == shown_then["history"][-1]["seq"]
+    # The same moment by event number, and today's view is untouched.
+    by_seq = json.loads(initialised.ok("review", "show", ref, "--json",
+                                       "--as-of", str(point["seq"])).stdout)
+    assert by_seq["title"] == "Refuse collection"
+    assert by_seq["stage"] == "challenge"
+    now = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
+    assert (now["title"], now["stage"]) == ("Refuse and recycling", "compare")
+    for bad, words in (("0", "there is no event 0"), ("2026-01-01", "the record begins after"),
+                       ("12/01/2027", "--as-of takes"), ("2027-02-30", "day is out of range")):
+        result = initialised("review", "show", ref, "--as-of", bad)
+        assert result.exit_code == 1
+        assert words in result.stderr

@@ -48,10 +48,23 @@ force_option = click.option(
     show_default=True,
     help="What may be disclosed; overrides and dissent appear in every audience.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="SEQ|DATE|'DATE HH:MM'",
+    help="The report as the record stood then (an event number, the end of a London day, "
+    "or a London time), replayed from the audit chain.",
+)
 @force_option
 @pass_state
 def review_(
-    state: State, ref: str, fmt: str, out: Path | None, audience: str, force: bool
+    state: State,
+    ref: str,
+    fmt: str,
+    out: Path | None,
+    audience: str,
+    as_of: str | None,
+    force: bool,
 ) -> None:
     """A review's report: timetable, overrides, agreements, involvement, performance, plan.
 
@@ -61,7 +74,7 @@ def review_(
     """
     from bvflow.services.reports import review_report
 
-    _write(state, review_report(state.app(), ref, fmt, audience), out, force)
+    _write(state, review_report(state.app(), ref, fmt, audience, as_of), out, force)
 
 
 @report.command()

@@ -137,17 +137,42 @@ def _print_view(view: ReviewView) -> None:
 
 @review.command()
 @click.argument("ref")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="SEQ|DATE|'DATE HH:MM'",
+    help="As the record stood then (an event number, the end of a London day, or a London "
+    "time), replayed from the audit chain: what members saw on the day of a meeting.",
+)
 @json_option
 @pass_state
-def show(state: State, ref: str, as_json: bool) -> None:
+def show(state: State, ref: str, as_of: str | None, as_json: bool) -> None:
     """Show a review's stage, timetable, unmet requirements and recent history.
 
     \b
     Example:
       bvflow review show BV-2027-001
+      bvflow review show BV-2027-001 --as-of 2027-02-10
     """
     from bvflow.services.reviews import show_review
 
+    if as_of is not None:
+        from bvflow.services.history import as_of as replayed
+
+        past, point = replayed(state.app(), as_of)
+        try:
+            view = show_review(past, ref)
+        finally:
+            past.db.dispose()
+        if as_json:
+            emit_json({**view.as_dict(), "as_of": point.as_dict()})
+            return
+        click.echo(
+            f"As the record stood at {london(point.at)} (event {point.seq}), "
+            "replayed from the audit chain:"
+        )
+        _print_view(view)
+        return
     view = show_review(state.app(), ref)
     if as_json:
         emit_json(view.as_dict())

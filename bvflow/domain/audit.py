@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Final
 
 GENESIS: Final = "0" * 64
@@ -36,7 +37,8 @@ def canonical(data: Mapping[str, Any]) -> str:
 
 def format_instant(instant: datetime) -> str:
     """An aware instant as UTC ISO 8601 with microseconds and a Z."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: the same text, several times faster over a long chain.
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_instant(text: str) -> datetime:
@@ -83,10 +85,13 @@ class SealedEvent:
 
     login: str | None = None
 
-    @property
+    @cached_property
     def data(self) -> dict[str, Any]:
+        """The parsed record (parsed once: verify and replay both read it)."""
         value = json.loads(self.record)
-        return dict(value)
+        if not isinstance(value, dict):
+            raise ValueError("an event's record is a JSON object")
+        return value
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -149,7 +154,7 @@ class Verdict:
 
 def _columns_differ(event: SealedEvent) -> str | None:
     try:
-        data = json.loads(event.record)
+        data = event.data
     except ValueError:
         return "its stored record is not valid JSON"
     columns = {

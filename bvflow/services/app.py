@@ -108,7 +108,12 @@ def unmet_to_leave(
 
 
 def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
-    """Who was involved by which methods, what was agreed, proposals and meetings, this stage."""
+    """Who was involved by which methods, what was agreed, proposals and meetings, this stage.
+
+    Activities and agreements recorded in the stage count whenever it is entered (a return
+    to it keeps them, unless withdrawn); proposals and meetings count per stage entry: a
+    return restarts the discussion, so it needs its own proposal and meeting.
+    """
     review = loaded.review
     assert review.id is not None
     involved: dict[str, set[str]] = {}
@@ -116,7 +121,10 @@ def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[s
         for category in json.loads(activity.categories):
             involved.setdefault(category, set()).add(activity.method)
     proposals = []
+    entered = review.stage_entered_at
     for proposal in repo.proposals_for(session, review.id, review.stage):
+        if proposal.circulated_at < entered:
+            continue
         paused = repo.suspensions_since(session, review.id, proposal.circulated_at)
         ran = stage_timing(
             loaded.calendar,
@@ -130,7 +138,7 @@ def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[s
     held = [
         m
         for m in repo.meetings_for(session, review.id, review.stage)
-        if m.status == "scheduled" and m.starts_at <= now
+        if m.status == "scheduled" and entered <= m.starts_at <= now
     ]
     return {
         **_compare_compete_report_facts(session, review.id),

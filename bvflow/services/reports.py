@@ -138,6 +138,8 @@ class ReportData:
     actions: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    as_of: str | None = None  # the moment shown, when replayed from the chain
+    as_of_seq: int | None = None
 
 
 def _party(session: Session, review_id: int, audience: str) -> list[dict[str, Any]]:
@@ -308,11 +310,27 @@ def _check(audience: str, fmt: str) -> None:
         raise InputError(f"format must be one of {', '.join(FORMATS)}")
 
 
-def review_report(app: App, ref: str, fmt: str = "html", audience: str = "internal") -> str:
-    """The review's report as self-contained HTML or Markdown."""
+def review_report(
+    app: App, ref: str, fmt: str = "html", audience: str = "internal", as_of: str | None = None
+) -> str:
+    """The review's report as self-contained HTML or Markdown; with ``as_of``, as the record
+    stood then (replayed from the audit chain), stamped with when it was generated."""
     _check(audience, fmt)
-    with app.db.read() as session:
-        data = gather(session, load(session, ref), audience, app.now())
+    generated = app.now()
+    source, point = app, None
+    if as_of is not None:
+        from bvflow.services.history import as_of as replayed
+
+        source, point = replayed(app, as_of)
+    try:
+        with source.db.read() as session:
+            data = gather(session, load(session, ref), audience, source.now())
+    finally:
+        if point is not None:
+            source.db.dispose()
+    data.generated_at = generated.isoformat()
+    data.as_of = point.at.isoformat() if point is not None else None
+    data.as_of_seq = point.seq if point is not None else None
     return render_report("review", fmt, data.__dict__)
 
 

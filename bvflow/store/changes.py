@@ -3,9 +3,10 @@
 A use case never writes a state table through the ORM: it calls ``insert``, ``update`` or
 ``delete`` here. Each one is applied at once by ``apply`` (so later reads in the transaction
 see it) and queued on the session; ``repo.append_event`` seals the queued changes into the
-next event's hashed record. Replaying the chain runs the very same ``apply`` on each event's
-changes, so the state tables are a projection of the chain by construction, and
-``audit verify`` can rebuild them and compare (see ``bvflow.store.projection``).
+next event's hashed record. Replaying the chain runs the very same ``statement`` (the SQL
+of each change) on each event's changes, so the state tables are a projection of the chain
+by construction, and ``audit verify`` can rebuild them and compare
+(``bvflow.store.projection``).
 
 A commit with changes that no event carries is refused, and so is any ORM write to a state
 table: both would be state the chain cannot account for.
@@ -17,19 +18,15 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import Column, ColumnElement, Delete, Insert, Table, Update, bindparam, event
-from sqlalchemy import delete as sa_delete
-from sqlalchemy import insert as sa_insert
-from sqlalchemy import update as sa_update
+from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import Date, LargeBinary
 from sqlmodel import Session, SQLModel
 
-from bvflow.domain.audit import format_instant, parse_instant
+from bvflow.domain.audit import format_instant
 from bvflow.store import models
 from bvflow.store.types import UTCDateTime
 
@@ -105,6 +102,8 @@ def encode(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     if isinstance(column.type, UTCDateTime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: bvflow stores only aware instants")
         return format_instant(value)
     if isinstance(column.type, Date):
         return value.isoformat() if isinstance(value, date) else str(value)
@@ -113,16 +112,6 @@ def encode(column: Column[Any], value: Any) -> Any:
     return value
 
 
-def decode(column: Column[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column.type, UTCDateTime):
-        return parse_instant(value)
-    if isinstance(column.type, Date):
-        return date.fromisoformat(value)
-    if isinstance(column.type, LargeBinary):
-        return base64.b64decode(value)
-    return value
 
 
 def encode_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -133,84 +122,119 @@ def encode_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _decoded(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: decode(table.c[name], value) for name, value in values.items()}
+class Shape:
+    """A state table as the change statements see it: its columns, its key, and which values
+    need rewriting for the backend (SQLite keeps instants as ``YYYY-MM-DD HH:MM:SS.ffffff``
+    text in UTC, as SQLAlchemy writes them; PostgreSQL reads the JSON form itself)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.name = table.name
+        self.columns = [c.name for c in table.columns if (table.name, c.name) not in ATTACHED]
+        self.primary = sorted(c.name for c in table.primary_key.columns)
+        self.instants = frozenset(c.name for c in table.columns if isinstance(c.type, UTCDateTime))
+        self._sql: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], str] = {}
+        self._instant_at: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+    def sql(self, op: str, style: str, where: tuple[str, ...], values: tuple[str, ...]) -> str:
+        """The statement of ``op`` on these columns, in the driver's parameter ``style``."""
+        found = self._sql.get((op, style, where, values))
+        if found is None:
+            mark = "?" if style == "qmark" else "%s"
+            table = f'"{self.name}"'
+            condition = " AND ".join(f'"{c}" = {mark}' for c in where)
+            if op == "insert":
+                names = ", ".join(f'"{c}"' for c in values)
+                found = f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(values))})"
+            elif op == "update":
+                assignments = ", ".join(f'"{c}" = {mark}' for c in values)
+                found = f"UPDATE {table} SET {assignments} WHERE {condition}"
+            else:
+                found = f"DELETE FROM {table} WHERE {condition}"
+            self._sql[(op, style, where, values)] = found
+        return found
+
+    def row(self, values: Mapping[str, Any], sqlite: bool) -> list[Any]:
+        """The values as the backend takes them (only SQLite's instants need rewriting)."""
+        row = list(values.values())
+        if sqlite:
+            for index in self._instants(tuple(values)):
+                value = row[index]
+                if value is not None:
+                    row[index] = f"{value[:10]} {value[11:-1]}"
+        return row
+
+    def _instants(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        found = self._instant_at.get(names)
+        if found is None:
+            found = tuple(i for i, n in enumerate(names) if n in self.instants)
+            self._instant_at[names] = found
+        return found
+
+
+SHAPES: Final = {name: Shape(table) for name, table in STATE_TABLES.items()}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One change as SQL: what runs on the live database and in replay alike."""
+
+    op: str
+    sql: str
+    params: list[Any]
+
+
+def statement(
+    change: Change, dialect: str, attached: Mapping[str, Any] | None = None
+) -> Statement:
+    """The SQL of one change for ``dialect`` (``sqlite`` or ``postgresql``).
+
+    An insert writes the whole row; an update sets the values on the row with the key, and
+    on no row unless it still has the ``__expect__`` values; a delete removes the row with
+    the key; a clear (a baseline's first step) empties the table.
+    """
+    shape = SHAPES.get(change.table)
+    if shape is None:
+        raise MissingRow(f"no state table {change.table!r}")
+    sqlite = dialect == "sqlite"
+    style = "qmark" if sqlite else "format"
+    if change.op == "clear":
+        return Statement("clear", f'DELETE FROM "{shape.name}"', [])
+    values = dict(change.values)
+    expect = values.pop("__expect__", None) or {}
+    extra = dict(attached or {})
+    if change.op == "insert":
+        row = {**change.key, **values}
+        params = [*shape.row(row, sqlite), *extra.values()]
+        return Statement("insert", shape.sql("insert", style, (), (*row, *extra)), params)
+    conditions = {**change.key, **expect}
+    if change.op == "update":
+        sql = shape.sql("update", style, tuple(conditions), (*values, *extra))
+        params = [*shape.row(values, sqlite), *extra.values(), *shape.row(conditions, sqlite)]
+        return Statement("update", sql, params)
+    if change.op == "delete":
+        sql = shape.sql("delete", style, tuple(conditions), ())
+        return Statement("delete", sql, shape.row(conditions, sqlite))
+    raise MissingRow(f"unknown change {change.op!r}")
 
 
 def apply(conn: Connection, change: Change, attached: Mapping[str, Any] | None = None) -> Change:
-    """Apply one change; the live write path and replay both come here.
+    """Apply one change on the live database; replay runs the same ``statement``.
 
     An insert without its key (a new row on the live path) gets the key the database
     assigns, and the returned change carries it. An update or delete that finds no row (or,
     for an update with ``expect``, a row in another state) raises ``MissingRow``.
     """
-    table = STATE_TABLES[change.table]
-    key = _decoded(table, change.key)
-    raw = dict(change.values)
-    expect = _decoded(table, raw.pop("__expect__", None) or {})
-    values = {**_decoded(table, raw), **(attached or {})}
-    if change.op == "insert":
-        primary = list(table.primary_key.columns)
-        if not key and len(primary) == 1:
-            new_key = conn.execute(_insert_returning(change.table), values).scalar_one()
-            return Change("insert", change.table, {primary[0].name: new_key}, change.values)
-        conn.execute(_insert(change.table), {**key, **values})
-        return change
-    if change.op == "clear":  # a baseline's first step: the snapshot that follows is the state
-        conn.execute(sa_delete(table))
-        return change
-    params = {**_prefixed("k_", key), **_prefixed("e_", expect), **_prefixed("v_", values)}
-    target: Update | Delete
-    if change.op == "update":
-        target = _update(change.table, tuple(key), tuple(expect), tuple(values))
-    elif change.op == "delete":
-        target = _delete(change.table, tuple(key))
-    else:
-        raise ValueError(f"unknown change {change.op!r}")
-    if conn.execute(target, params).rowcount != 1:
+    found = statement(change, conn.dialect.name, attached)
+    if found.op == "insert" and not change.key:
+        primary = SHAPES[change.table].primary
+        sql = f'{found.sql} RETURNING "{primary[0]}"'
+        new_key = conn.exec_driver_sql(sql, tuple(found.params)).scalar_one()
+        return Change("insert", change.table, {primary[0]: new_key}, change.values)
+    result = conn.exec_driver_sql(found.sql, tuple(found.params))
+    if found.op in ("update", "delete") and result.rowcount != 1:
         raise MissingRow(f"{change.table} {dict(change.key)}: no such row to {change.op}")
     return change
-
-
-# Statements are built once per shape and bound with parameters: replaying a long history
-# runs the same few hundred thousand times.
-
-
-def _prefixed(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {prefix + name: value for name, value in values.items()}
-
-
-@cache
-def _insert(name: str) -> Insert:
-    return sa_insert(STATE_TABLES[name])
-
-
-@cache
-def _insert_returning(name: str) -> Insert:
-    table = STATE_TABLES[name]
-    return sa_insert(table).returning(*table.primary_key.columns)
-
-
-def _matching(table: Table, prefix: str, names: tuple[str, ...]) -> list[ColumnElement[bool]]:
-    return [table.c[n] == bindparam(prefix + n, type_=table.c[n].type) for n in names]
-
-
-@cache
-def _update(
-    name: str, keys: tuple[str, ...], expect: tuple[str, ...], columns: tuple[str, ...]
-) -> Update:
-    table = STATE_TABLES[name]
-    return (
-        sa_update(table)
-        .where(*_matching(table, "k_", keys), *_matching(table, "e_", expect))
-        .values({c: bindparam("v_" + c, type_=table.c[c].type) for c in columns})
-    )
-
-
-@cache
-def _delete(name: str, keys: tuple[str, ...]) -> Delete:
-    table = STATE_TABLES[name]
-    return sa_delete(table).where(*_matching(table, "k_", keys))
 
 
 def _primary_key(table: Table, row: SQLModel) -> dict[str, Any]:

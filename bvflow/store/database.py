@@ -67,6 +67,13 @@ class Database:
         # False when the settings forbid --actor naming anyone but the login ([audit]).
         self.allow_acting_for = True
 
+    @classmethod
+    def over(cls, engine: Engine) -> Database:
+        """A Database on an engine already made (a scratch replay of the chain)."""
+        db = cls("sqlite://")
+        db._engine = engine
+        return db
+
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import Boolean, Table, create_engine, delete, insert, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.pool import StaticPool
 
 from bvflow.domain.audit import SealedEvent
-from bvflow.store.changes import ATTACHED, STATE_TABLES, Change, MissingRow, apply, encode_row
+from bvflow.store.changes import SHAPES, STATE_TABLES, Change, MissingRow, Shape, statement
 from bvflow.store.models import metadata
 
+_EVENTS: Final[Table] = metadata.tables["audit_events"]
+_HEAD: Final[Table] = metadata.tables["audit_head"]
 # Enough to act on; a wholesale rewrite would otherwise print a line per row.
 MAX_REPORTED: Final = 50
 
@@ -93,29 +96,112 @@ def scratch(all_tables: bool = False) -> Engine:
     return engine
 
 
+def _instant_json(value: str | None) -> str | None:
+    """An instant as SQLite stores it (``YYYY-MM-DD HH:MM:SS.ffffff``) in its JSON form."""
+    return None if value is None else f"{value[:10]}T{value[11:]}Z"
+
+
+def _readable(shape: Shape, row: tuple[Any, ...]) -> dict[str, Any]:
+    """A stored row's values as the chain writes them (for messages)."""
+    found = {}
+    for name, value in zip(shape.columns, row, strict=True):
+        if name in shape.instants:
+            value = _instant_json(value)
+        elif isinstance(shape.table.c[name].type, Boolean) and value is not None:
+            value = bool(value)
+        found[name] = value
+    return found
+
+
 class Replay:
-    """A scratch database the events are fed into, one by one, in sequence."""
+    """A scratch database the events are fed into, one by one, in sequence.
+
+    Each event's changes are applied as ``changes.apply`` applies them on the live path (an
+    insert of the row, an update or delete by key, with the expected values as conditions),
+    in order; runs of inserts into one table are written together.
+    """
 
     def __init__(self, all_tables: bool = False) -> None:
         self.engine = scratch(all_tables)
         self.conn = self.engine.connect()
         self._tx = self.conn.begin()
+        self._raw: Any = self.conn.connection.dbapi_connection
         self.events = 0
         self.last_seq = 0
         # (table, key) -> column -> the event that last set it ("*": created it)
         self.set_by: dict[tuple[str, tuple[Any, ...]], dict[str, int]] = {}
+        self._pending: list[list[Any]] = []
+        self._pending_sql = ""
+        self._pending_seqs: tuple[int, int] = (0, 0)
 
     def feed(self, event: SealedEvent) -> None:
         self.events, self.last_seq = self.events + 1, event.seq
         if '"changes":' not in event.record:  # most events of a long history set nothing
             return
-        for data in json.loads(event.record).get("changes") or ():
-            change = Change.from_json(data)
-            try:
-                apply(self.conn, change)
-            except (MissingRow, SAIntegrityError) as exc:  # e.g. a row created twice
-                raise ReplayError(event.seq, str(exc).splitlines()[0]) from exc
-            self._note(change, event.seq)
+        for data in event.data.get("changes") or ():
+            self._apply(data, event.seq)
+
+    def _apply(self, data: Mapping[str, Any], seq: int) -> None:
+        change = Change.from_json(data)
+        try:
+            found = statement(change, "sqlite")
+        except MissingRow as exc:
+            raise ReplayError(seq, str(exc)) from exc
+        shape = SHAPES[change.table]
+        where = (change.table, tuple(change.key.get(k) for k in shape.primary))
+        if found.op == "insert":  # runs of inserts of one shape go in together
+            if found.sql != self._pending_sql:
+                self._flush()
+                self._pending_sql, self._pending_seqs = found.sql, (seq, seq)
+            self._pending.append(found.params)
+            self._pending_seqs = (self._pending_seqs[0], seq)
+            self.set_by[where] = {"*": seq}
+            return
+        self._flush()
+        rows = self._raw.execute(found.sql, found.params).rowcount
+        if found.op == "clear":
+            self.set_by = {k: v for k, v in self.set_by.items() if k[0] != change.table}
+        elif rows != 1:
+            raise ReplayError(seq, f"{change.table} {dict(change.key)}: no such row to {change.op}")
+        elif found.op == "delete":
+            self.set_by.pop(where, None)
+        else:
+            columns = self.set_by.setdefault(where, {})
+            for column in change.values:
+                if column != "__expect__":
+                    columns[column] = seq
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        try:
+            self._raw.executemany(self._pending_sql, self._pending)
+        except sqlite3.IntegrityError as exc:  # a row created twice
+            first, last = self._pending_seqs
+            raise ReplayError(first, f"between events {first} and {last}: {exc}") from exc
+        self._pending = []
+
+    def keep(self, event: SealedEvent) -> None:
+        """Copy the event itself too, for views of the past that show its history."""
+        self._flush()
+        self.conn.execute(
+            insert(_EVENTS),
+            {
+                "seq": event.seq,
+                "at": event.at,
+                "actor": event.actor,
+                "action": event.action,
+                "review": event.review,
+                "from_stage": event.from_stage,
+                "to_stage": event.to_stage,
+                "record": event.record,
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+                "login": event.login,
+            },
+        )
+        self.conn.execute(delete(_HEAD))
+        self.conn.execute(insert(_HEAD), {"id": 1, "seq": event.seq, "hash": event.hash})
 
     def tap(self, events: Iterable[SealedEvent]) -> Iterator[SealedEvent]:
         """Pass ``events`` on to the chain check, feeding each in once it has been checked
@@ -123,64 +209,91 @@ class Replay:
         for event in events:
             yield event
             self.feed(event)
+        self._flush()
 
     def finish(self) -> Engine:
         """Commit what was fed in; the engine then serves ordinary reads."""
+        self._flush()
         self._tx.commit()
         self.conn.close()
         return self.engine
 
-    def _note(self, change: Change, seq: int) -> None:
-        where = (change.table, tuple(change.key[name] for name in sorted(change.key)))
-        if change.op == "delete":
-            self.set_by.pop(where, None)
-            return
-        columns = self.set_by.setdefault(where, {})
-        if change.op == "insert":
-            columns["*"] = seq
-        for name in change.values:
-            if name != "__expect__":
-                columns[name] = seq
+
+def _select(shape: Shape) -> str:
+    names = ", ".join(f'"{c}"' for c in shape.columns)
+    order = ", ".join(f'"{c}"' for c in shape.primary)
+    return f'SELECT {names} FROM "{shape.name}" ORDER BY {order}'
 
 
-def _rows(conn: Connection, name: str) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
-    table = STATE_TABLES[name]
-    primary = sorted(c.name for c in table.primary_key.columns)
-    columns = [c for c in table.columns if (name, c.name) not in ATTACHED]
-    for row in conn.execute(select(*columns).order_by(*table.primary_key.columns)):
-        values = encode_row(table, dict(row._mapping))
-        yield tuple(values[k] for k in primary), values
+def _from_server(value: Any) -> Any:
+    """A value PostgreSQL's driver gives, in the form bvflow stores it in SQLite."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _stored_rows(live: Connection, shape: Shape) -> Iterator[tuple[Any, ...]]:
+    rows = live.exec_driver_sql(_select(shape))
+    if live.dialect.name == "sqlite":
+        yield from rows
+    else:
+        for row in rows:
+            yield tuple(_from_server(v) for v in row)
 
 
 def compare(live: Connection, replayed: Replay) -> tuple[list[Difference], int]:
-    """Differences between the stored tables and the replayed ones: the first few, and how many."""
+    """Differences between the stored tables and the replayed ones: the first few, and how many.
+
+    Rows are compared as stored (no conversion on SQLite); only a difference is turned into
+    readable values.
+    """
+    replayed._flush()
     found: list[Difference] = []
     total = 0
-    conn = replayed.conn
-    for name, table in STATE_TABLES.items():
-        primary = sorted(c.name for c in table.primary_key.columns)
-        expected = dict(_rows(conn, name))
-        for key, stored in _rows(live, name):
+    for shape in SHAPES.values():
+        at = [shape.columns.index(k) for k in shape.primary]
+        expected = {
+            tuple(row[i] for i in at): row for row in replayed._raw.execute(_select(shape))
+        }
+        for row in _stored_rows(live, shape):
+            key = tuple(row[i] for i in at)
             want = expected.pop(key, None)
-            by = replayed.set_by.get((name, key), {})
-            named = dict(zip(primary, key, strict=True))
-            if want is None:
-                diffs = [Difference(name, named, None, stored, None, None)]
-            else:
-                diffs = [
-                    Difference(name, named, col, stored[col], want[col], by.get(col, by.get("*")))
-                    for col in stored
-                    if stored[col] != want[col]
-                ]
+            if want == row:
+                continue
+            diffs = _differences(shape, replayed, key, row, want)
             total += len(diffs)
             found += diffs[: max(0, MAX_REPORTED - len(found))]
-        for key in expected:
-            by = replayed.set_by.get((name, key), {})
-            named = dict(zip(primary, key, strict=True))
+        for key, want in expected.items():
             total += 1
             if len(found) < MAX_REPORTED:
-                found.append(Difference(name, named, None, None, expected[key], by.get("*")))
+                found += _differences(shape, replayed, key, None, want)
     return found, total
+
+
+def _differences(
+    shape: Shape,
+    replayed: Replay,
+    key: tuple[Any, ...],
+    stored: tuple[Any, ...] | None,
+    want: tuple[Any, ...] | None,
+) -> list[Difference]:
+    named = dict(zip(shape.primary, key, strict=True))
+    by = replayed.set_by.get((shape.name, key), {})
+    if want is None:
+        assert stored is not None
+        return [Difference(shape.name, named, None, _readable(shape, stored), None, None)]
+    if stored is None:
+        return [Difference(shape.name, named, None, None, _readable(shape, want), by.get("*"))]
+    mine, theirs = _readable(shape, stored), _readable(shape, want)
+    return [
+        Difference(shape.name, named, c, mine[c], theirs[c], by.get(c, by.get("*")))
+        for c in shape.columns
+        if mine[c] != theirs[c]
+    ]
 
 
 def file_problems(live: Connection) -> list[Difference]:

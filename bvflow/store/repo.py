@@ -384,6 +384,14 @@ def find_events(session: Session, where: EventFilter) -> list[SealedEvent]:
     return [_sealed(row) for row in session.exec(query).all()]
 
 
+def last_event_before(session: Session, moment: datetime) -> int | None:
+    """The last event stamped at or before ``moment`` (the record as it then stood)."""
+    found = session.exec(
+        select(func.max(AuditEvent.seq)).where(col(AuditEvent.at) <= moment)
+    ).one()
+    return None if found is None else int(found)
+
+
 def chain_head(session: Session) -> tuple[int, str]:
     head = session.get(AuditHead, 1)
     if head is None:

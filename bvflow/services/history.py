@@ -1,0 +1,89 @@
+"""The record as it stood at an earlier moment, replayed from the audit chain.
+
+``as_of`` replays every event up to the chosen one into a scratch database (the state tables
+through the same ``changes.apply`` the live path uses, and the events themselves) and gives
+back an ``App`` on it whose clock is stopped at that moment. The ordinary read services then
+show what members and the coordinator saw then: nothing here is a second way of reading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bvflow.clock import SimulatedClock
+from bvflow.domain.calendar import LONDON, london_instant
+from bvflow.errors import InputError
+from bvflow.services.app import App
+from bvflow.store import projection, repo
+from bvflow.store.database import Database
+
+POINT = re.compile(r"^(?:(\d{1,18})|(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}))?)$")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """Where the replay stopped: the last event included, and the moment shown."""
+
+    seq: int
+    at: datetime
+    asked: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"seq": self.seq, "at": self.at.isoformat(), "asked": self.asked}
+
+
+def _moment(text: str) -> tuple[int | None, datetime | None]:
+    """An event number, or a London date (its end) or date and time."""
+    match = POINT.match(text.strip())
+    if match is None:
+        raise InputError(
+            f"--as-of takes an event number (as 'bvflow audit log' shows), a date "
+            f"(YYYY-MM-DD, the end of that day) or 'YYYY-MM-DD HH:MM' (London), not {text!r}"
+        )
+    number, day, hour, minute = match.groups()
+    if number is not None:
+        return int(number), None
+    try:
+        parsed = date.fromisoformat(day)
+        if hour is None:
+            end = datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=LONDON)
+            return None, end - timedelta(microseconds=1)
+        return None, london_instant(datetime.combine(parsed, time(int(hour), int(minute))))
+    except ValueError as exc:
+        raise InputError(f"--as-of {text!r}: {exc}") from exc
+
+
+def as_of(app: App, text: str) -> tuple[App, AsOf]:
+    """An App on the record as it stood at ``text`` (read-only: a scratch database)."""
+    seq, moment = _moment(text)
+    with app.db.read() as session:
+        head, _ = repo.chain_head(session)
+        if moment is not None:
+            cut = repo.last_event_before(session, moment)
+            if cut is None:
+                raise InputError(f"the record begins after {text}")
+        else:
+            assert seq is not None
+            if not 1 <= seq <= head:
+                raise InputError(f"there is no event {seq}; the chain runs from 1 to {head}")
+            cut = seq
+        replay = projection.Replay(all_tables=True)
+        last = None
+        for event in repo.iter_events(session):
+            if event.seq > cut:
+                break
+            replay.feed(event)
+            replay.keep(event)
+            last = event
+    assert last is not None
+    shown = moment if moment is not None else last.at
+    past = App(
+        Database.over(replay.finish()),
+        app.actor,
+        SimulatedClock(shown),
+        app.workflows_dir,
+        app.settings,
+    )
+    return past, AsOf(last.seq, shown, text.strip())
