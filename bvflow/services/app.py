@@ -1,8 +1,9 @@
-"""What every use case needs: the database, who is acting, the clock; and loading a review."""
+"""The kernel every use case needs: the database, who is acting, the clock; loading a review,
+its timing, and recording a change. It imports no feature: the guards that judge a stage
+(``bvflow.services.guards``) ask each feature for the facts its requirement kinds need."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,9 +13,8 @@ from bvflow.clock import SYSTEM_CLOCK, Clock
 from bvflow.domain.audit import NewEvent, SealedEvent
 from bvflow.domain.calendar import WorkingCalendar
 from bvflow.domain.definition import Definition
-from bvflow.domain.requirements import StageFacts
 from bvflow.domain.timetable import StageTiming, stage_timing
-from bvflow.errors import RefusedError, Unmet
+from bvflow.errors import RefusedError
 from bvflow.settings import Settings
 from bvflow.store import Session, repo
 from bvflow.store.database import Database
@@ -83,72 +83,6 @@ def timing_from(
     )
 
 
-def unmet_to_leave(
-    session: Session, loaded: Loaded, clock_now: datetime, overrides: frozenset[str] = frozenset()
-) -> tuple[StageTiming, list[Unmet]]:
-    """Every requirement of the current stage that is not met, each with its remedy."""
-    review = loaded.review
-    assert review.id is not None
-    when = timing(session, loaded, clock_now)
-    if not loaded.definition.has_stage(review.stage):
-        return when, []
-    facts = StageFacts(
-        review=review.ref,
-        stage=review.stage,
-        today=when.today,
-        clear_days=when.clear_days,
-        earliest=when.earliest,
-        suspended=when.suspended,
-        evidence_kinds=repo.evidence_kinds_in_stage(session, review.id, review.stage),
-        overrides=overrides,
-        **involvement_facts(session, loaded, clock_now),
-    )
-    stage = loaded.definition.stage(review.stage)
-    return when, [u for req in stage.guards for u in req.unmet(facts)]
-
-
-def involvement_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
-    """Who was involved by which methods, what was agreed, proposals and meetings, this stage.
-
-    Activities and agreements recorded in the stage count whenever it is entered (a return
-    to it keeps them, unless withdrawn); proposals and meetings count per stage entry: a
-    return restarts the discussion, so it needs its own proposal and meeting.
-    """
-    review = loaded.review
-    assert review.id is not None
-    involved: dict[str, set[str]] = {}
-    for activity in repo.activities_for(session, review.id, review.stage):
-        for category in json.loads(activity.categories):
-            involved.setdefault(category, set()).add(activity.method)
-    proposals = []
-    entered = review.stage_entered_at
-    for proposal in repo.proposals_for(session, review.id, review.stage):
-        if proposal.circulated_at < entered:
-            continue
-        paused = repo.suspensions_since(session, review.id, proposal.circulated_at)
-        ran = stage_timing(
-            loaded.calendar,
-            proposal.circulated_at,
-            now,
-            0,
-            None,
-            [(s.started_at, s.ended_at) for s in paused],
-        ).clear_days
-        proposals.append((proposal.title, ran))
-    held = [
-        m
-        for m in repo.meetings_for(session, review.id, review.stage)
-        if m.status == "scheduled" and entered <= m.starts_at <= now
-    ]
-    return {
-        **_compare_compete_report_facts(session, review.id),
-        "involved": {k: frozenset(v) for k, v in involved.items()},
-        "agreed": frozenset(a.item for a in repo.agreements_for(session, review.id, review.stage)),
-        "proposals": tuple(proposals),
-        "meetings_held": len(held),
-    }
-
-
 def load_live(app: App, ref: str, action: str) -> Loaded:
     """Read a review that may still change; a closed or abandoned one is refused."""
     with app.db.read() as session:
@@ -173,23 +107,3 @@ def record_change(
     return repo.append_event(
         session, NewEvent(now, app.actor, action, review.ref, review.stage, review.stage, payload)
     )
-
-
-def _compare_compete_report_facts(session: Session, review_id: int) -> dict[str, Any]:
-    from bvflow.services.appraisal import appraisal_of
-    from bvflow.services.performance import benchmarked_count
-    from bvflow.services.plan import plan_facts
-
-    appraisal = appraisal_of(session, review_id)
-    unscored = tuple(
-        a.name
-        for a in appraisal.ranked
-        if a.scored < len(appraisal.criteria) or not appraisal.criteria
-    )
-    return {
-        "benchmarked": benchmarked_count(session, review_id),
-        "options": len(appraisal.ranked),
-        "options_unscored": unscored,
-        "option_chosen": any(a.chosen for a in appraisal.ranked),
-        **plan_facts(session, review_id),
-    }

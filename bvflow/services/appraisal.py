@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.domain.performance import Appraised, appraise
 from bvflow.errors import InputError, NotFoundError
-from bvflow.services.app import App, load_live, record_change
+from bvflow.services.app import App, Loaded, load_live, record_change
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import Criterion, Option
 
@@ -148,3 +149,17 @@ def appraisal(app: App, ref: str) -> Appraisal:
     with app.db.read() as session:
         review = repo.load_review(session, ref)
         return appraisal_of(session, int(review.id or 0))
+
+
+def option_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:
+    """For the ``options`` requirement: how many options, which are not fully scored, and
+    whether one was chosen."""
+    found = appraisal_of(session, int(loaded.review.id or 0))
+    unscored = tuple(
+        a.name for a in found.ranked if a.scored < len(found.criteria) or not found.criteria
+    )
+    return {
+        "options": len(found.ranked),
+        "options_unscored": unscored,
+        "option_chosen": any(a.chosen for a in found.ranked),
+    }

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
 from bvflow.domain.involvement import DISCLOSURES
 from bvflow.errors import InputError, RefusedError
 from bvflow.files import read_paper
-from bvflow.services.app import App, load
+from bvflow.services.app import App, Loaded, load
 from bvflow.services.views import View
-from bvflow.store import repo
+from bvflow.store import Session, repo
 from bvflow.store.models import Evidence
 
 
@@ -129,3 +131,10 @@ def list_evidence(app: App, ref: str) -> list[EvidenceView]:
         review = repo.load_review(session, ref)
         assert review.id is not None
         return [_view(review.ref, row) for row in repo.evidence_for(session, review.id)]
+
+
+def evidence_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:
+    """For the ``evidence`` requirement: the kinds recorded in this stage (not withdrawn)."""
+    review = loaded.review
+    kinds = repo.evidence_kinds_in_stage(session, int(review.id or 0), review.stage)
+    return {"evidence_kinds": kinds}

@@ -25,6 +25,7 @@ from bvflow.domain.involvement import (
     earliest_lawful_meeting,
     paper_disclosure,
 )
+from bvflow.domain.timetable import stage_timing
 from bvflow.errors import InputError, NotFoundError, RefusedError
 from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
@@ -776,3 +777,58 @@ def default_disclosure(session: Session, review_id: int) -> str:
         if row.item == "information_disclosure" and row.disclosure_default:
             return row.disclosure_default
     return "restricted"
+
+
+# --- the facts the involvement requirements judge -----------------------------------------
+# Activities and agreements recorded in the stage count whenever it is entered (a return to
+# it keeps them, unless withdrawn); proposals and meetings count per stage entry: a return
+# restarts the discussion, so it needs its own proposal and meeting (docs/stages.md).
+
+
+def involvement_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:
+    """For ``involvement``: each category involved in this stage, by which methods."""
+    review = loaded.review
+    involved: dict[str, set[str]] = {}
+    for activity in repo.activities_for(session, int(review.id or 0), review.stage):
+        for category in json.loads(activity.categories):
+            involved.setdefault(category, set()).add(activity.method)
+    return {"involved": {k: frozenset(v) for k, v in involved.items()}}
+
+
+def agreement_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:
+    """For ``agreement``: the items agreed in this stage (not withdrawn)."""
+    review = loaded.review
+    rows = repo.agreements_for(session, int(review.id or 0), review.stage)
+    return {"agreed": frozenset(a.item for a in rows)}
+
+
+def proposal_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
+    """For ``proposal``: each proposal of this stage entry, with its clear days of discussion."""
+    review = loaded.review
+    review_id = int(review.id or 0)
+    found = []
+    for proposal in repo.proposals_for(session, review_id, review.stage):
+        if proposal.circulated_at < review.stage_entered_at:
+            continue
+        paused = repo.suspensions_since(session, review_id, proposal.circulated_at)
+        ran = stage_timing(
+            loaded.calendar,
+            proposal.circulated_at,
+            now,
+            0,
+            None,
+            [(s.started_at, s.ended_at) for s in paused],
+        ).clear_days
+        found.append((proposal.title, ran))
+    return {"proposals": tuple(found)}
+
+
+def meeting_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
+    """For ``meeting``: the meetings held (not cancelled) during this stage entry."""
+    review = loaded.review
+    held = [
+        m
+        for m in repo.meetings_for(session, int(review.id or 0), review.stage)
+        if m.status == "scheduled" and review.stage_entered_at <= m.starts_at <= now
+    ]
+    return {"meetings_held": len(held)}

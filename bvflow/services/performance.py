@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -15,7 +16,7 @@ from bvflow import inputs
 from bvflow.domain.performance import Benchmark, benchmark
 from bvflow.errors import InputError
 from bvflow.files import read_text_input
-from bvflow.services.app import App, load_live, record_change
+from bvflow.services.app import App, Loaded, load_live, record_change
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import Comparator, Indicator, IndicatorValue
@@ -353,6 +354,11 @@ def compare(app: App, ref: str, when: str | None = None) -> list[Comparison]:
 def benchmarked_count(session: Session, review_id: int) -> int:
     codes = {c.code for c in repo.comparators_for(session, review_id)}
     return sum(1 for i in repo.indicators_for(session, review_id) if i.code in codes)
+
+
+def indicator_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:
+    """For the ``indicators`` requirement: how many indicators have comparators' figures."""
+    return {"benchmarked": benchmarked_count(session, int(loaded.review.id or 0))}
 
 
 def parse_targets(values: Sequence[str]) -> dict[str, float]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.errors import InputError
-from bvflow.services.app import App, load_live, record_change
+from bvflow.services.app import App, Loaded, load_live, record_change
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import PlanAction
@@ -138,8 +138,10 @@ def actions(app: App, ref: str) -> list[ActionView]:
         return [_view(a) for a in repo.actions_for(session, int(review.id or 0))]
 
 
-def plan_facts(session: Session, review_id: int) -> dict[str, Any]:
-    """What the improvement_plan requirement needs to know."""
+def plan_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:
+    """For the ``improvement_plan`` requirement: the live actions, and the indicator targets
+    that no action serves."""
+    review_id = int(loaded.review.id or 0)
     rows = repo.actions_for(session, review_id)
     live = [a for a in rows if a.status != "dropped"]
     served = {a.indicator_code for a in live if a.indicator_code}

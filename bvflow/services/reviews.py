@@ -25,9 +25,9 @@ from bvflow.services.app import (
     load,
     timing,
     timing_from,
-    unmet_to_leave,
 )
 from bvflow.services.corrections import CorrectionView, corrections_of
+from bvflow.services.guards import unmet_to_leave
 from bvflow.services.notices import queue_for_event
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import DefinitionRow, Review, Suspension

@@ -172,7 +172,7 @@ class Database:
             return
         if found is None:
             raise StoreError(f"{self.describe()} is not a bvflow database; run 'bvflow init'")
-        from bvflow.store.migrate import known_revisions
+        from bvflow.store.revisions import known_revisions
 
         if found in known_revisions():
             raise StoreError(

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
-from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 
 from bvflow.errors import StoreError
 from bvflow.store.database import Database
+from bvflow.store.revisions import MIGRATIONS, head_revision, known_revisions
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+__all__ = ["downgrade", "head_revision", "known_revisions", "upgrade"]
 
 
 def alembic_config(db: Database) -> Config:
@@ -20,17 +18,6 @@ def alembic_config(db: Database) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = db.engine
     return config
-
-
-def known_revisions() -> list[str]:
-    script = ScriptDirectory(str(MIGRATIONS))
-    return [rev.revision for rev in script.walk_revisions()]
-
-
-def head_revision() -> str:
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    assert head is not None
-    return head
 
 
 def check_known(db: Database) -> None:
