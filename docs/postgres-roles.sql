@@ -56,8 +56,8 @@ BEGIN
       -- The schema revision, and the authority and nation (whose bank holidays every
       -- timetable counts): only the owner changes them, with `bvflow init`.
       EXECUTE format('GRANT SELECT ON bvflow.%I TO bvflow_coordinator', t);
-    ELSIF t = 'definitions' THEN
-      -- Pinned workflow definitions: a new one is added, a pinned one never changes.
+    ELSIF t IN ('definitions', 'corrections') THEN
+      -- Pinned workflow definitions and corrections to the record: added, never changed.
       EXECUTE format('GRANT SELECT, INSERT ON bvflow.%I TO bvflow_coordinator', t);
     ELSIF t = 'watchers' THEN
       -- `bvflow review unwatch` is the one command that deletes a row.
@@ -81,5 +81,6 @@ COMMIT;
 --   CREATE ROLE bvflow_mailer LOGIN IN ROLE bvflow_coordinator;   -- the scheduler host
 --   CREATE ROLE inspector_1 LOGIN IN ROLE bvflow_auditor;          -- an inspector
 -- then give each a password (\password jo_bloggs) or certificate authentication in
--- pg_hba.conf. bvflow records `--actor` (default: the login name of the operating
--- system) in the audit trail; PostgreSQL's own log can record the database login.
+-- pg_hba.conf. Each audit event records the database login (session_user, held to it
+-- by a trigger) beside `--actor`, the person it names (default: the login name of the
+-- operating system).

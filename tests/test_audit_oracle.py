@@ -21,6 +21,7 @@ from bvflow.domain.audit import (
     Verdict,
     canonical,
     format_instant,
+    parse_instant,
     seal,
     verify_chain,
 )
@@ -38,6 +39,20 @@ RECORD_2 = (
 )
 HASH_2 = "47ee3e8ae6b8c645a5d4df7184a2055d5d457b6f52013663d241cebd7944ced7"
 
+# An event that carries its row changes and the authenticated login (schema 0007 on).
+RECORD_3 = (
+    '{"action":"review.suspended","actor":"Chief Executive","at":"2027-01-06T10:00:00.000000Z",'
+    '"changes":[{"key":{"id":1},"op":"update","table":"reviews","values":{"__expect__":'
+    '{"version":3},"status":"suspended","version":4}}],"from_stage":"challenge","login":"jo",'
+    '"payload":{"reason":"Purdah"},"review":"BV-2027-001","seq":3,"to_stage":"challenge"}'
+)
+HASH_3 = "c2e8a5e27be558619ffe4f9bab3da8f1ebd818000529bac8e1d7e06519ccccdc"
+THIRD_CHANGE = {"op": "update", "table": "reviews", "key": {"id": 1},
+                "values": {"status": "suspended", "version": 4, "__expect__": {"version": 3}}}
+THIRD = NewEvent(datetime(2027, 1, 6, 10, 0, tzinfo=UTC), "Chief Executive",
+                 "review.suspended", "BV-2027-001", "challenge", "challenge",
+                 {"reason": "Purdah"}, changes=(THIRD_CHANGE,), login="jo")
+
 FIRST = NewEvent(datetime(2027, 1, 4, 9, 30, tzinfo=UTC), "jo", "authority.initialised",
                  payload={"nation": "england", "authority": "Exampleshire County Council"})
 SECOND = NewEvent(datetime(2027, 1, 5, 14, 0, 0, 250000, tzinfo=UTC), "jo",
@@ -54,6 +69,51 @@ def test_the_pinned_hashes_are_sha256_of_the_previous_hash_and_the_record() -> N
     # The oracle checks itself with hashlib alone, so the pins cannot drift.
     assert hashlib.sha256(b"0" * 64 + RECORD_1.encode()).hexdigest() == HASH_1
     assert hashlib.sha256(HASH_1.encode() + RECORD_2.encode("utf-8")).hexdigest() == HASH_2
+    assert hashlib.sha256(HASH_2.encode() + RECORD_3.encode("utf-8")).hexdigest() == HASH_3
+
+
+def test_an_event_with_changes_and_a_login_seals_them_into_its_record() -> None:
+    third = seal(THIRD, 3, HASH_2)
+    assert (third.record, third.prev_hash, third.hash, third.login) == (
+        RECORD_3, HASH_2, HASH_3, "jo")
+    assert (third.seq, third.at, third.actor, third.action) == (
+        3, datetime(2027, 1, 6, 10, 0, tzinfo=UTC), "Chief Executive", "review.suspended")
+    assert third.data["changes"] == [THIRD_CHANGE]
+    assert third.payload == {"reason": "Purdah"}
+    three = [*chain(), third]
+    assert verify_chain(three, recorded_head=(3, HASH_3)) == Verdict(True, 3, 3, HASH_3)
+
+
+def test_the_login_column_must_match_the_record_unless_it_was_never_filled() -> None:
+    one, two = chain()
+    third = seal(THIRD, 3, HASH_2)
+    # A column lost in a downgrade (None) still verifies: the record holds the login.
+    unfilled = replace(third, login=None)
+    assert verify_chain([one, two, unfilled]) == Verdict(True, 3, 3, HASH_3)
+    forged = replace(third, login="mallory")
+    assert verify_chain([one, two, forged]) == Verdict(
+        False, 2, 2, HASH_2, 3, "its login column does not match its hashed record")
+    # An event sealed without a login has none in its record, and none may be claimed.
+    claimed = replace(two, login="jo")
+    assert verify_chain([one, claimed]) == Verdict(
+        False, 1, 1, HASH_1, 2, "its login column does not match its hashed record")
+
+
+def test_a_record_that_is_not_an_object_is_found() -> None:
+    one = seal(FIRST, 1, GENESIS)
+    text = "[1, 2]"
+    digest = hashlib.sha256(GENESIS.encode() + text.encode()).hexdigest()
+    odd = replace(one, record=text, hash=digest)
+    assert verify_chain([odd]).problem == "its stored record is not valid JSON"
+
+
+def test_instants_parse_back_exactly() -> None:
+    moment = datetime(2027, 1, 5, 14, 0, 0, 250000, tzinfo=UTC)
+    assert parse_instant("2027-01-05T14:00:00.250000Z") == moment
+    assert parse_instant(format_instant(moment)) == moment
+    assert parse_instant("2027-01-05T14:00:00.250000Z").tzinfo is UTC
+    with pytest.raises(ValueError, match="does not match format"):
+        parse_instant("2027-01-05 14:00:00")
 
 
 def test_sealing_gives_the_records_and_hashes_worked_out_by_hand() -> None:

@@ -78,15 +78,20 @@ def _timetable(
     return charts.Timetable(rows, suspensions, marks)
 
 
-def _overrides(session: Session, ref: str) -> list[dict[str, Any]]:
-    """Every override of the rules: the timetable, or a meeting's notice."""
+def _overrides(session: Session, ref: str, audience: str = "public") -> list[dict[str, Any]]:
+    """Every override of the rules: the timetable, or a meeting's notice; the internal report
+    also names the login that recorded it when that is not the person named."""
     found = []
     for event in repo.find_events(session, repo.EventFilter(review=ref)):
         if event.action in ("review.timetable_overridden", "meeting.notice_overridden"):
+            login = event.login or event.data.get("login")
+            who = event.actor
+            if audience == "internal" and login and login != event.actor:
+                who = f"{event.actor} (recorded by login {login})"
             found.append(
                 {
                     "at": event.at.isoformat(),
-                    "actor": event.actor,
+                    "actor": who,
                     "what": "timetable" if event.action.startswith("review") else "meeting notice",
                     "stage": event.from_stage,
                     "reason": event.payload.get("reason"),
@@ -208,7 +213,7 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
     review = loaded.review
     review_id = int(review.id or 0)
     when = timing(session, loaded, now)
-    overrides = _overrides(session, review.ref)
+    overrides = _overrides(session, review.ref, audience)
     papers, withheld, level = _papers(session, review_id, allowed)
     proposals = [
         {"title": p.title, "stage": p.stage, "circulated_at": p.circulated_at.isoformat()}
