@@ -67,7 +67,9 @@ def test_an_agreement_is_amended_and_withdrawn_and_both_stay_on_record(
     assert event["payload"] == {"id": "1", "fields": {"dissent": [["GMB Refuse Section"], []]},
                                 "reason": "GMB withdrew its dissent at the meeting"}
     initialised.ok("agreement", "withdraw", review, "1", "--reason", "Wrong item")
-    assert json.loads(initialised.ok("agreement", "list", review, "--json").stdout) == []
+    listed = json.loads(initialised.ok("agreement", "list", review, "--json").stdout)
+    assert [(a["id"], a["withdrawn_reason"]) for a in listed] == [(1, "Wrong item")]
+    assert "[WITHDRAWN: Wrong item]" in initialised.ok("agreement", "list", review).stdout
     kept = query(initialised.db, "SELECT withdrawn_reason FROM agreements WHERE id = 1")
     assert kept == [("Wrong item",)]
     shown = json.loads(initialised.ok("review", "show", review, "--json").stdout)
@@ -96,7 +98,8 @@ def test_evidence_is_amended_and_withdrawn(initialised: Cli, review: str) -> Non
     fields = json.loads(query(initialised.db, "SELECT fields FROM corrections")[0][0])
     assert fields == {"title": ["Scpoe", "Scope"], "disclosure": ["restricted", "public"]}
     initialised.ok("evidence", "withdraw", review, "1", "--reason", "Superseded")
-    assert json.loads(initialised.ok("evidence", "list", review, "--json").stdout) == []
+    listed = json.loads(initialised.ok("evidence", "list", review, "--json").stdout)
+    assert [(e["title"], e["withdrawn_reason"]) for e in listed] == [("Scope", "Superseded")]
     shown = json.loads(initialised.ok("review", "show", review, "--json").stdout)
     assert "scope_statement" in json.dumps(shown["unmet"])  # it no longer counts
     again = initialised("evidence", "amend", review, "1", "--title", "X", "--reason", "r")
@@ -111,7 +114,9 @@ def test_an_activity_is_withdrawn_a_member_updated_and_the_review_amended(
     initialised: Cli, review: str
 ) -> None:
     initialised.ok("activity", "withdraw", review, "1", "--reason", "Entered twice")
-    assert json.loads(initialised.ok("activity", "list", review, "--json").stdout) == []
+    listed = json.loads(initialised.ok("activity", "list", review, "--json").stdout)
+    assert [a["withdrawn_reason"] for a in listed] == ["Entered twice"]
+    assert "[WITHDRAWN: Entered twice]" in initialised.ok("activity", "list", review).stdout
     initialised.ok("party", "update", review, "sam@unison.example", "--name", "Sam Patel",
                    "--role", "chair", "--reason", "Full name; elected chair")
     member = json.loads(initialised.ok("party", "list", review, "--json").stdout)[0]
@@ -137,6 +142,8 @@ def test_an_activity_is_withdrawn_a_member_updated_and_the_review_amended(
     (["evidence", "amend", "{ref}", "1", "--title", "Scpoe", "--reason", "r"],
      "nothing to change"),
     (["evidence", "withdraw", "{ref}", "1", "--reason", " "], "reason"),
+    (["evidence", "amend", "{ref}", "1", "--kind", "nonsense", "--reason", "r"],
+     "has no evidence kind 'nonsense'"),
     (["evidence", "withdraw", "BV-2027-999", "1", "--reason", "r"], "no review"),
     (["agreement", "amend", "{ref}", "1", "--reason", "r"], "give --agreed-by, --dissent"),
     (["agreement", "amend", "{ref}", "1", "--agreed-by", "Nobody", "--reason", "r"],
@@ -166,3 +173,23 @@ def test_bad_corrections_change_nothing(
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 3
     assert snapshot(initialised.db) == before
+
+
+def test_amending_a_note_keeps_what_was_agreed_as_it_was_recorded(
+    initialised: Cli, review: str
+) -> None:
+    """The organisations are checked when named; a note alone changes nothing else, even
+    after an external body or a member who has since left."""
+    initialised.ok("agreement", "record", review, "--item", "timetable", "--agreed-by",
+                   "UNISON City Branch", "--agreed-by", "Cabinet", "--external", "Cabinet",
+                   "--dissent", "GMB Refuse Section")
+    initialised.ok("party", "remove", review, "pat@gmb.example", "--reason", "Left")
+    initialised.ok("agreement", "amend", review, "2", "--note", "Cabinet agreed on 12 Jan",
+                   "--reason", "Add the date")
+    listed = json.loads(initialised.ok("agreement", "list", review, "--json").stdout)[1]
+    assert (listed["agreed_by"], listed["dissent"], listed["note"]) == (
+        ["UNISON City Branch", "Cabinet"], ["GMB Refuse Section"], "Cabinet agreed on 12 Jan")
+    initialised.ok("evidence", "amend", review, "1", "--kind", "baseline_profile",
+                   "--reason", "Filed under the wrong kind")
+    assert query(initialised.db, "SELECT kind FROM evidence WHERE id = 1") == [
+        ("baseline_profile",)]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PG_URL, _schema_url, sqlite_only
+from conftest import PG_URL, Cli, _schema_url, sqlite_only
 from sqlalchemy import Table, create_engine, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -292,4 +292,132 @@ def test_replace_into_audit_events_is_refused(record: Record) -> None:
     for conn in record.raw():
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("REPLACE INTO audit_events SELECT * FROM audit_events WHERE seq = 3"))
+    assert record.verify()[0] == 0
+
+
+def _raw_sql(cli: Cli, sql: str) -> None:
+    engine = create_engine(cli.db.sqlalchemy_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def test_a_tamper_cannot_be_laundered_by_a_later_command(
+    initialised: Cli, new_review: Callable[..., str]
+) -> None:
+    """An altered value that bvflow then writes over is still found: every update expects
+    the values it overwrites, and replay holds the chain's."""
+    ref = new_review()
+    _raw_sql(initialised, "UPDATE reviews SET title = 'Forged' WHERE id = 1")
+    initialised.ok("review", "amend", ref, "--title", "Legit", "--reason", "Tidy the title")
+    code = initialised("audit", "verify")
+    assert code.exit_code == 5
+    assert code.stderr.startswith(
+        "Error: the stored state differs from the chain: reviews row id=1: event 4 wrote "
+        "over values no event had set: the row was altered outside bvflow before event 4")
+
+
+def test_a_stage_start_moved_back_then_advanced_is_found(
+    initialised: Cli, new_review: Callable[..., str]
+) -> None:
+    """The outside review's case: the clock of a stage set back by SQL, then a plain advance
+    (no override) moves on at once; verify names the row and the event."""
+    other = new_review("Libraries")
+    initialised.ok("evidence", "add", other, "--kind", "scope_statement", "--title", "Scope")
+    initialised.ok("evidence", "add", other, "--kind", "baseline_profile", "--title", "Base")
+    for item in ("scope", "baseline_profile", "information_disclosure"):
+        initialised.ok("agreement", "record", other, "--item", item, "--agreed-by", "UNISON",
+                       "--external", "UNISON")
+    assert initialised("review", "advance", other).exit_code == 4  # too soon
+    _raw_sql(initialised, "UPDATE reviews SET stage_entered_at = '2026-10-01 09:00:00.000000' "
+                          "WHERE id = 1" if initialised.db.path is not None else
+                          "UPDATE reviews SET stage_entered_at = '2026-10-01 09:00:00+00' "
+                          "WHERE id = 1")
+    initialised.ok("review", "advance", other)
+    found = initialised("audit", "verify")
+    assert found.exit_code == 5
+    assert "reviews row id=1: event" in found.stderr
+    assert "wrote over values no event had set" in found.stderr
+
+
+ODD_VALUES = [
+    ("evidence", "title", "CAST(title AS BLOB)", 'title is "b'),
+    ("reviews", "stage_entered_at", "12345", "stage_entered_at is 12345"),
+    ("evidence", "content", "'abc'", "its file no longer matches"),
+    ("definitions", "source", "CAST(source AS BLOB)", "its source no longer hashes"),
+    ("indicators", "higher_is_better", "'true'", 'higher_is_better is "true", the chain says true'),
+    ("reviews", "updated_at", "substr(updated_at, 1, 10) || 'X' || substr(updated_at, 12)",
+     'updated_at is "'),
+]
+
+
+@sqlite_only("SQLite lets any column hold any type; PostgreSQL refuses these values")
+@pytest.mark.parametrize(("table", "column", "value", "words"), ODD_VALUES,
+                         ids=[f"{t}.{c}" for t, c, _, _ in ODD_VALUES])
+def test_values_of_another_type_or_form_are_found_not_a_crash(
+    record: Record, table: str, column: str, value: str, words: str
+) -> None:
+    """Values that read the same but are stored otherwise ('true' for true, an instant with
+    an X for its T, bytes for text) are differences, reported in one line."""
+    for conn in record.raw():
+        before = conn.execute(text(f'SELECT rowid, "{column}" FROM "{table}"')).all()
+        conn.execute(text(f'UPDATE "{table}" SET "{column}" = {value}'))
+    try:
+        code, out = record.verify()
+        assert code == 5, out
+        assert words in out
+        assert "Traceback" not in out
+    finally:
+        for conn in record.raw():
+            for rowid, old in before:
+                conn.execute(text(f'UPDATE "{table}" SET "{column}" = :v WHERE rowid = :r'),
+                             {"v": old, "r": rowid})
+    assert record.verify()[0] == 0
+
+
+def test_removed_or_disabled_guards_are_found(record: Record) -> None:
+    for conn in record.raw():
+        if record.postgres:
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        else:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master "
+                                    "WHERE name = 'audit_events_no_update'")).scalar_one()
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+    try:
+        for extra in ((), ("--chain-only",)):
+            code, out = record.verify(*extra)
+            assert code == 5
+            assert "the guards that keep the chain append-only were removed or disabled" in out
+    finally:
+        for conn in record.raw():
+            if record.postgres:
+                conn.execute(text(
+                    "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+            else:
+                conn.execute(text(sql))
+    assert record.verify()[0] == 0
+
+
+@sqlite_only("PostgreSQL's timestamptz column cannot hold a word")
+def test_an_event_time_no_driver_can_read_is_found_not_a_crash(record: Record) -> None:
+    for conn in record.raw():
+        sql = conn.execute(text("SELECT sql FROM sqlite_master "
+                                "WHERE name = 'audit_events_no_update'")).scalar_one()
+        conn.execute(text("DROP TRIGGER audit_events_no_update"))
+        old = conn.execute(text("SELECT at FROM audit_events WHERE seq = 5")).scalar_one()
+        conn.execute(text("UPDATE audit_events SET at = 'garbage' WHERE seq = 5"))
+        conn.execute(text(sql))
+    try:
+        code, out = record.verify()
+        assert code == 5
+        assert "an audit event's stored columns cannot be read" in out
+        log = CliRunner().invoke(main, ["--db", record.url, "audit", "log"])
+        assert log.exit_code == 1
+        assert "a stored value cannot be read" in log.stderr
+        assert "Traceback" not in log.stderr
+    finally:
+        for conn in record.raw():
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text("UPDATE audit_events SET at = :v WHERE seq = 5"), {"v": old})
+            conn.execute(text(sql))
     assert record.verify()[0] == 0

@@ -236,6 +236,11 @@ def london(instant: datetime) -> str:
     return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
 
 
+def withdrawn(text: str, reason: str | None) -> str:
+    """A listed item's text, marked when it was withdrawn (it stays on record)."""
+    return text if reason is None else f"[WITHDRAWN: {reason}] {text}".rstrip()
+
+
 def describe_event(event: SealedEvent) -> str:
     """One line for an audit event: the action, any stage move, and its reason or subject."""
     text = event.action

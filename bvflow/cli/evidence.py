@@ -13,6 +13,7 @@ from bvflow.cli._base import (
     expect_version_option,
     json_option,
     pass_state,
+    withdrawn,
 )
 
 
@@ -85,7 +86,11 @@ def list_(state: State, ref: str, as_json: bool) -> None:
         emit_json([e.as_dict() for e in found])
         return
     emit_table(
-        [(str(e.id), e.stage, e.kind, e.disclosure, e.file_name or "-", e.title) for e in found],
+        [
+            (str(e.id), e.stage, e.kind, e.disclosure, e.file_name or "-",
+             withdrawn(e.title, e.withdrawn_reason))
+            for e in found
+        ],
         ("ID", "STAGE", "KIND", "DISCLOSURE", "FILE", "TITLE"),
     )
 

@@ -16,6 +16,7 @@ from bvflow.cli._base import (
     json_option,
     london,
     pass_state,
+    withdrawn,
 )
 
 DISCLOSURE = click.Choice(["public", "restricted", "confidential"])
@@ -172,7 +173,8 @@ def activity_list(state: State, ref: str, as_json: bool) -> None:
         return
     emit_table(
         [
-            (str(a.id), a.held_on, a.stage, a.method, ", ".join(a.categories), a.summary)
+            (str(a.id), a.held_on, a.stage, a.method, ", ".join(a.categories),
+             withdrawn(a.summary, a.withdrawn_reason))
             for a in found
         ],
         ("ID", "HELD ON", "STAGE", "METHOD", "CATEGORIES", "SUMMARY"),
@@ -500,7 +502,7 @@ def agreement_list(state: State, ref: str, as_json: bool) -> None:
                 a.item,
                 ", ".join(a.agreed_by),
                 ", ".join(a.dissent) or "-",
-                a.note,
+                withdrawn(a.note, a.withdrawn_reason),
             )
             for a in found
         ],

@@ -10,7 +10,7 @@ from bvflow.domain.audit import SealedEvent, Verdict, verify_chain
 from bvflow.domain.calendar import LONDON
 from bvflow.errors import InputError
 from bvflow.services.app import App
-from bvflow.store import projection, repo
+from bvflow.store import Session, projection, repo
 from bvflow.store.projection import Difference
 
 
@@ -76,20 +76,43 @@ def verify(
     rebuild the state from it and compare with the stored tables, files and pinned rules."""
     with app.db.read() as session:
         head = repo.chain_head(session)
-        if chain_only:
-            return Verification(verify_chain(repo.iter_events(session), head, checkpoint), False)
-        replayed = projection.Replay()
+        missing = repo.missing_guards(session)
+        if missing:
+            problem = (
+                f"the guards that keep the chain append-only were removed or disabled "
+                f"({', '.join(missing)}): events could have been rewritten; restore them with "
+                "'bvflow db upgrade' after a downgrade, or from a backup, and verify against "
+                "a checkpoint"
+            )
+            return Verification(Verdict(False, 0, head[0], head[1], None, problem), False)
         try:
-            verdict = verify_chain(replayed.tap(repo.iter_events(session)), head, checkpoint)
-        except projection.ReplayError as exc:
-            verdict = Verdict(False, exc.seq - 1, exc.seq - 1, "", exc.seq, str(exc))
-        if not verdict.intact:
-            return Verification(verdict, False)
-        live = session.connection()
-        found, total = projection.compare(live, replayed)
-        files = projection.file_problems(live)
-        shown = (*files, *found)[: projection.MAX_REPORTED]
-        return Verification(verdict, True, tuple(shown), total + len(files))
+            return _verify(session, head, checkpoint, chain_only)
+        except ValueError as exc:  # a column written by hand that no driver can read back
+            problem = f"an audit event's stored columns cannot be read ({exc}): altered"
+            return Verification(Verdict(False, 0, head[0], head[1], None, problem), False)
+
+
+def _verify(
+    session: Session, head: tuple[int, str], checkpoint: tuple[int, str] | None, chain_only: bool
+) -> Verification:
+    if chain_only:
+        return Verification(verify_chain(repo.iter_events(session), head, checkpoint), False)
+    replayed = projection.Replay()
+    try:
+        verdict = verify_chain(replayed.tap(repo.iter_events(session)), head, checkpoint)
+    except projection.ReplayError as exc:
+        # The events replay no further: check the whole chain alone, then name the row.
+        rest = verify_chain(repo.iter_events(session), head, checkpoint)
+        if not rest.intact:
+            return Verification(rest, False)
+        return Verification(rest, True, (exc.difference(),), 1)
+    if not verdict.intact:
+        return Verification(verdict, False)
+    live = session.connection()
+    found, total = projection.compare(live, replayed)
+    files = projection.file_problems(live)
+    shown = (*files, *found)[: projection.MAX_REPORTED]
+    return Verification(verdict, True, tuple(shown), total + len(files))
 
 
 @dataclass(frozen=True)

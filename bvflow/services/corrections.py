@@ -149,15 +149,21 @@ def amend_evidence(
     new: dict[str, Any] = {}
     if title is not None:
         new["title"] = inputs.text(title, "the title", max_length=300)
-    if kind is not None:
-        new["kind"] = inputs.text(kind, "the kind", max_length=100)
     if disclosure is not None:
         if disclosure not in DISCLOSURES:
             raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
         new["disclosure"] = disclosure
-    if not new:
+    if not new and kind is None:
         raise InputError("give --title, --kind or --disclosure: what is to be corrected")
     loaded = load_live(app, ref, "correct the evidence of")
+    if kind is not None:
+        known = loaded.definition.evidence_kinds
+        if kind not in known:
+            raise InputError(
+                f"workflow {loaded.definition.name} has no evidence kind {kind!r} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        new["kind"] = kind
     with app.db.write() as session:
         row = _evidence(session, loaded, evidence_id)
         return _correct(app, session, loaded, "evidence", row, str(evidence_id), new, why)
@@ -210,13 +216,18 @@ def amend_agreement(
     loaded = load_live(app, ref, "correct the agreements of")
     with app.db.write() as session:
         row = _agreement(session, loaded, agreement_id)
-        agreed = list(agreed_by) or json.loads(row.agreed_by)
-        dissenting = list(dissent) if dissent is not None else json.loads(row.dissent)
-        agreed, dissenting = check_organisations(session, loaded, agreed, dissenting, external)
-        new: dict[str, Any] = {
-            "agreed_by": json.dumps(agreed),
-            "dissent": json.dumps(dissenting),
-        }
+        new: dict[str, Any] = {}
+        if agreed_by or dissent is not None:
+            # What is named anew is checked against the working party as it is now; what is
+            # kept was checked when it was recorded, and may name an external body.
+            agreed = list(agreed_by) or json.loads(row.agreed_by)
+            dissenting = list(dissent) if dissent is not None else json.loads(row.dissent)
+            kept = [*json.loads(row.agreed_by), *json.loads(row.dissent)]
+            outside = [*external, *(o for o in kept if o in (*agreed, *dissenting))]
+            agreed, dissenting = check_organisations(
+                session, loaded, agreed, dissenting, tuple(dict.fromkeys(outside))
+            )
+            new.update(agreed_by=json.dumps(agreed), dissent=json.dumps(dissenting))
         if note is not None:
             new["note"] = inputs.text(note, "the note", max_length=2000, required=False)
         return _correct(app, session, loaded, "agreement", row, str(agreement_id), new, why)

@@ -32,6 +32,8 @@ class EvidenceView(View):
     file_size: int | None
     recorded_by: str
     recorded_at: str
+    withdrawn_at: str | None = None  # withdrawn items stay on record, marked
+    withdrawn_reason: str | None = None
 
 
 def _view(ref: str, row: Evidence) -> EvidenceView:
@@ -48,6 +50,8 @@ def _view(ref: str, row: Evidence) -> EvidenceView:
         row.file_size,
         row.recorded_by,
         row.recorded_at.isoformat(),
+        row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        row.withdrawn_reason,
     )
 
 
@@ -126,11 +130,12 @@ def add_evidence(
 
 
 def list_evidence(app: App, ref: str) -> list[EvidenceView]:
-    """Every piece of evidence recorded for a review, oldest first."""
+    """Every piece of evidence recorded for a review, oldest first, withdrawn ones marked."""
     with app.db.read() as session:
         review = repo.load_review(session, ref)
         assert review.id is not None
-        return [_view(review.ref, row) for row in repo.evidence_for(session, review.id)]
+        rows = repo.evidence_for(session, review.id, include_withdrawn=True)
+        return [_view(review.ref, row) for row in rows]
 
 
 def evidence_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[str, Any]:

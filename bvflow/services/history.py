@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+from bvflow import inputs
 from bvflow.clock import SimulatedClock
 from bvflow.domain.calendar import LONDON, london_instant
 from bvflow.errors import InputError
@@ -19,7 +20,11 @@ from bvflow.services.app import App
 from bvflow.store import projection, repo
 from bvflow.store.database import Database
 
-POINT = re.compile(r"^(?:(\d{1,18})|(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}))?)$")
+POINT = re.compile(
+    r"^(?:([0-9]{1,18})|([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})"
+    r"([+-][0-9]{2}:[0-9]{2}|Z)?)?)$",
+    re.ASCII,
+)
 
 
 @dataclass(frozen=True)
@@ -42,17 +47,21 @@ def _moment(text: str) -> tuple[int | None, datetime | None]:
             f"--as-of takes an event number (as 'bvflow audit log' shows), a date "
             f"(YYYY-MM-DD, the end of that day) or 'YYYY-MM-DD HH:MM' (London), not {text!r}"
         )
-    number, day, hour, minute = match.groups()
+    number, day, hour, minute, offset = match.groups()
     if number is not None:
         return int(number), None
+    parsed = inputs.iso_date(day, "--as-of")
+    if hour is None:
+        end = datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=LONDON)
+        return None, end - timedelta(microseconds=1)
     try:
-        parsed = date.fromisoformat(day)
-        if hour is None:
-            end = datetime.combine(parsed + timedelta(days=1), time(0), tzinfo=LONDON)
-            return None, end - timedelta(microseconds=1)
-        return None, london_instant(datetime.combine(parsed, time(int(hour), int(minute))))
+        wall = datetime.combine(parsed, time(int(hour), int(minute)))
+        if offset is not None:  # as the refusal of a time that happens twice suggests
+            zone = UTC if offset == "Z" else datetime.strptime(offset, "%z").tzinfo
+            wall = wall.replace(tzinfo=zone)
     except ValueError as exc:
         raise InputError(f"--as-of {text!r}: {exc}") from exc
+    return None, london_instant(wall)
 
 
 def as_of(app: App, text: str) -> tuple[App, AsOf]:
@@ -61,8 +70,8 @@ def as_of(app: App, text: str) -> tuple[App, AsOf]:
     with app.db.read() as session:
         head, _ = repo.chain_head(session)
         if moment is not None:
-            cut = repo.last_event_before(session, moment)
-            if cut is None:
+            cut = repo.events_until(session, moment)
+            if cut == 0:
                 raise InputError(f"the record begins after {text}")
         else:
             assert seq is not None

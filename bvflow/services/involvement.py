@@ -150,6 +150,8 @@ class ActivityView(View):
     organisations: list[str]
     summary: str
     outcome: str
+    withdrawn_at: str | None = None  # withdrawn activities stay on record, marked
+    withdrawn_reason: str | None = None
 
 
 def _activity_view(row: Activity) -> ActivityView:
@@ -162,6 +164,8 @@ def _activity_view(row: Activity) -> ActivityView:
         json.loads(row.organisations),
         row.summary,
         row.outcome,
+        row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        row.withdrawn_reason,
     )
 
 
@@ -227,7 +231,8 @@ def add_activity(
 def activities(app: App, ref: str) -> list[ActivityView]:
     with app.db.read() as session:
         review = repo.load_review(session, ref)
-        return [_activity_view(a) for a in repo.activities_for(session, int(review.id or 0))]
+        rows = repo.activities_for(session, int(review.id or 0), include_withdrawn=True)
+        return [_activity_view(a) for a in rows]
 
 
 # --- papers (stored as evidence) -----------------------------------------------------------
@@ -627,6 +632,8 @@ class AgreementView(View):
     disclosure_default: str | None
     recorded_by: str
     recorded_at: str
+    withdrawn_at: str | None = None  # withdrawn agreements stay on record, marked
+    withdrawn_reason: str | None = None
 
 
 def _agreement_view(row: Agreement) -> AgreementView:
@@ -640,6 +647,8 @@ def _agreement_view(row: Agreement) -> AgreementView:
         row.disclosure_default,
         row.recorded_by,
         row.recorded_at.isoformat(),
+        row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        row.withdrawn_reason,
     )
 
 
@@ -768,7 +777,8 @@ def record_agreement(
 def agreements(app: App, ref: str) -> list[AgreementView]:
     with app.db.read() as session:
         review = repo.load_review(session, ref)
-        return [_agreement_view(a) for a in repo.agreements_for(session, int(review.id or 0))]
+        rows = repo.agreements_for(session, int(review.id or 0), include_withdrawn=True)
+        return [_agreement_view(a) for a in rows]
 
 
 def default_disclosure(session: Session, review_id: int) -> str:

@@ -136,13 +136,27 @@ class Shape:
         self._sql: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], str] = {}
         self._instant_at: dict[tuple[str, ...], tuple[int, ...]] = {}
 
-    def sql(self, op: str, style: str, where: tuple[str, ...], values: tuple[str, ...]) -> str:
-        """The statement of ``op`` on these columns, in the driver's parameter ``style``."""
-        found = self._sql.get((op, style, where, values))
+    def sql(
+        self,
+        op: str,
+        style: str,
+        keys: tuple[str, ...],
+        expect: tuple[str, ...],
+        values: tuple[str, ...],
+    ) -> str:
+        """The statement of ``op`` on these columns, in the driver's parameter ``style``.
+
+        The key is matched with ``=`` (so its index is used); expected values, which may be
+        NULL, with ``IS`` (PostgreSQL: ``IS NOT DISTINCT FROM``).
+        """
+        found = self._sql.get((op, style, (*keys, "|", *expect), values))
         if found is None:
             mark = "?" if style == "qmark" else "%s"
+            same = "IS" if style == "qmark" else "IS NOT DISTINCT FROM"
             table = f'"{self.name}"'
-            condition = " AND ".join(f'"{c}" = {mark}' for c in where)
+            condition = " AND ".join(
+                [f'"{c}" = {mark}' for c in keys] + [f'"{c}" {same} {mark}' for c in expect]
+            )
             if op == "insert":
                 names = ", ".join(f'"{c}"' for c in values)
                 found = f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(values))})"
@@ -151,7 +165,7 @@ class Shape:
                 found = f"UPDATE {table} SET {assignments} WHERE {condition}"
             else:
                 found = f"DELETE FROM {table} WHERE {condition}"
-            self._sql[(op, style, where, values)] = found
+            self._sql[(op, style, (*keys, "|", *expect), values)] = found
         return found
 
     def row(self, values: Mapping[str, Any], sqlite: bool) -> list[Any]:
@@ -206,15 +220,15 @@ def statement(
     if change.op == "insert":
         row = {**change.key, **values}
         params = [*shape.row(row, sqlite), *extra.values()]
-        return Statement("insert", shape.sql("insert", style, (), (*row, *extra)), params)
-    conditions = {**change.key, **expect}
+        return Statement("insert", shape.sql("insert", style, (), (), (*row, *extra)), params)
+    keys, expected = tuple(change.key), tuple(expect)
+    conditions = [*shape.row(change.key, sqlite), *shape.row(expect, sqlite)]
     if change.op == "update":
-        sql = shape.sql("update", style, tuple(conditions), (*values, *extra))
-        params = [*shape.row(values, sqlite), *extra.values(), *shape.row(conditions, sqlite)]
+        sql = shape.sql("update", style, keys, expected, (*values, *extra))
+        params = [*shape.row(values, sqlite), *extra.values(), *conditions]
         return Statement("update", sql, params)
     if change.op == "delete":
-        sql = shape.sql("delete", style, tuple(conditions), ())
-        return Statement("delete", sql, shape.row(conditions, sqlite))
+        return Statement("delete", shape.sql("delete", style, keys, expected, ()), conditions)
     raise MissingRow(f"unknown change {change.op!r}")
 
 
@@ -276,14 +290,17 @@ def update(
 ) -> None:
     """Set ``values`` on ``row``'s stored row and, with ``sync``, on the object (not dirtying it).
 
-    ``expect`` adds conditions the stored row must meet (the version a review was read at);
-    if it does not, ``MissingRow``. Without ``sync`` the object keeps the values it was read
-    with (a review's "before", which the caller reports).
+    The change expects the stored row to still hold what ``row`` was read with in every
+    column it overwrites, and ``expect`` adds conditions (the version a review was read at);
+    if the row does not, ``MissingRow``. So a value altered outside bvflow cannot be
+    overwritten into the record unseen: replay, which holds the chain's value, refuses the
+    change. Without ``sync`` the object keeps the values it was read with (a review's
+    "before", which the caller reports).
     """
     table = _table(type(row))
     encoded = encode_row(table, dict(values))
-    if expect:
-        encoded["__expect__"] = encode_row(table, dict(expect))
+    before = {name: getattr(row, name) for name in values if (table.name, name) not in ATTACHED}
+    encoded["__expect__"] = encode_row(table, {**before, **dict(expect or {})})
     attached = {name: v for name, v in values.items() if (table.name, name) in ATTACHED}
     change = Change("update", table.name, _primary_key(table, row), encoded)
     session.flush()
@@ -294,8 +311,11 @@ def update(
 
 
 def delete(session: Session, row: SQLModel) -> None:
+    """Delete ``row``'s stored row, expecting it to hold what ``row`` was read with."""
     table = _table(type(row))
-    change = Change("delete", table.name, _primary_key(table, row), {})
+    key = _primary_key(table, row)
+    held = {c.name: getattr(row, c.name) for c in table.columns if c.name not in key}
+    change = Change("delete", table.name, key, {"__expect__": encode_row(table, held)})
     session.flush()
     apply(session.connection(), change)
     if row in session:

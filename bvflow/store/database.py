@@ -193,6 +193,16 @@ class Database:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
         except (SADatabaseError, DBAPIError) as exc:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
+        except ValueError as exc:
+            # A stored value the driver cannot read back (an instant written as 'garbage'):
+            # written outside bvflow. Any other ValueError is a bug and is not hidden.
+            known = ("Couldn't parse", "Invalid isoformat string", "from the database")
+            if not any(w in str(exc) for w in known):
+                raise
+            raise StoreError(
+                f"database {self.describe()}: a stored value cannot be read ({exc}); it was "
+                "written outside bvflow: run 'bvflow audit verify'"
+            ) from exc
         except OverflowError as exc:  # a number beyond the database's 64-bit integers
             raise InputError("a number given is too large") from exc
         except UnicodeEncodeError as exc:

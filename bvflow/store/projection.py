@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from sqlalchemy import Boolean, Table, create_engine, delete, insert, select
+from sqlalchemy import Boolean, Table, create_engine, delete, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
@@ -45,7 +45,7 @@ class Difference:
 
     def describe(self) -> str:
         key = ", ".join(f"{k}={v}" for k, v in self.key.items())
-        where = f"{self.table} row {key}"
+        where = f"{self.table} row {key}" if key else self.table
         if self.note is not None:
             return f"{where}: {self.note}"
         if self.column is None and self.stored is None:
@@ -72,21 +72,27 @@ class Difference:
 
 def _shown(value: Any, other: Any) -> str:
     """A value for a one-line message: long text is shown around where it differs."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=repr)
     if len(text) <= 120:
         return text
-    theirs = json.dumps(other, ensure_ascii=False)
+    theirs = json.dumps(other, ensure_ascii=False, default=repr)
     at = next((i for i, (a, b) in enumerate(zip(text, theirs, strict=False)) if a != b), 0)
     start = max(0, at - 40)
     return f"...{text[start : start + 100]}..." if start else f"{text[:100]}..."
 
 
 class ReplayError(Exception):
-    """The chain's own changes do not apply (an update of a row no event created)."""
+    """The chain's own changes do not apply to the state the events before it produce."""
 
-    def __init__(self, seq: int, problem: str) -> None:
+    def __init__(
+        self, seq: int, problem: str, table: str = "", key: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(f"event {seq} cannot be replayed: {problem}")
-        self.seq = seq
+        self.seq, self.problem, self.table, self.key = seq, problem, table, dict(key or {})
+
+    def difference(self) -> Difference:
+        """The problem as a difference of state, naming the row and the event."""
+        return Difference(self.table, self.key, None, None, None, self.seq, self.problem)
 
 
 def scratch(all_tables: bool = False) -> Engine:
@@ -96,9 +102,12 @@ def scratch(all_tables: bool = False) -> Engine:
     return engine
 
 
-def _instant_json(value: str | None) -> str | None:
-    """An instant as SQLite stores it (``YYYY-MM-DD HH:MM:SS.ffffff``) in its JSON form."""
-    return None if value is None else f"{value[:10]}T{value[11:]}Z"
+def _instant_json(value: Any) -> Any:
+    """An instant as SQLite stores it (``YYYY-MM-DD HH:MM:SS.ffffff``) in its JSON form;
+    anything else (a value written by hand) as it is."""
+    if isinstance(value, str) and len(value) == 26 and value[10] == " ":
+        return f"{value[:10]}T{value[11:]}Z"
+    return value
 
 
 def _readable(shape: Shape, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -107,7 +116,7 @@ def _readable(shape: Shape, row: tuple[Any, ...]) -> dict[str, Any]:
     for name, value in zip(shape.columns, row, strict=True):
         if name in shape.instants:
             value = _instant_json(value)
-        elif isinstance(shape.table.c[name].type, Boolean) and value is not None:
+        elif isinstance(shape.table.c[name].type, Boolean) and value in (0, 1):
             value = bool(value)
         found[name] = value
     return found
@@ -162,7 +171,7 @@ class Replay:
         if found.op == "clear":
             self.set_by = {k: v for k, v in self.set_by.items() if k[0] != change.table}
         elif rows != 1:
-            raise ReplayError(seq, f"{change.table} {dict(change.key)}: no such row to {change.op}")
+            raise ReplayError(seq, self._why_not(change, shape, seq), change.table, change.key)
         elif found.op == "delete":
             self.set_by.pop(where, None)
         else:
@@ -170,6 +179,19 @@ class Replay:
             for column in change.values:
                 if column != "__expect__":
                     columns[column] = seq
+
+    def _why_not(self, change: Change, shape: Shape, seq: int) -> str:
+        """Why an update or delete of the chain found no row to act on."""
+        where = " AND ".join(f'"{k}" = ?' for k in change.key)
+        exists = self._raw.execute(
+            f'SELECT 1 FROM "{shape.name}" WHERE {where}', shape.row(change.key, True)
+        ).fetchone()
+        if exists is None:
+            return f"event {seq} {change.op}s this row, which no event created"
+        return (
+            f"event {seq} wrote over values no event had set: the row was altered outside "
+            f"bvflow before event {seq}, and bvflow then wrote over it"
+        )
 
     def _flush(self) -> None:
         if not self._pending:
@@ -262,7 +284,7 @@ def compare(live: Connection, replayed: Replay) -> tuple[list[Difference], int]:
         for row in _stored_rows(live, shape):
             key = tuple(row[i] for i in at)
             want = expected.pop(key, None)
-            if want == row:
+            if want == row and all(type(a) is type(b) for a, b in zip(want, row, strict=True)):
                 continue
             diffs = _differences(shape, replayed, key, row, want)
             total += len(diffs)
@@ -289,10 +311,19 @@ def _differences(
     if stored is None:
         return [Difference(shape.name, named, None, None, _readable(shape, want), by.get("*"))]
     mine, theirs = _readable(shape, stored), _readable(shape, want)
+    # Compared as stored: 'true' in a boolean column, or an instant written another way,
+    # differs even where it reads the same.
     return [
-        Difference(shape.name, named, c, mine[c], theirs[c], by.get(c, by.get("*")))
-        for c in shape.columns
-        if mine[c] != theirs[c]
+        Difference(
+            shape.name,
+            named,
+            c,
+            mine[c] if mine[c] != theirs[c] else f"{stored[i]!r} (as stored)",
+            theirs[c] if mine[c] != theirs[c] else f"{want[i]!r} (as bvflow stores it)",
+            by.get(c, by.get("*")),
+        )
+        for i, c in enumerate(shape.columns)
+        if stored[i] != want[i] or type(stored[i]) is not type(want[i])
     ]
 
 
@@ -300,18 +331,22 @@ def file_problems(live: Connection) -> list[Difference]:
     """Stored files whose bytes no longer match the SHA-256 their event recorded, and pinned
     definitions whose source no longer matches their digest."""
     found: list[Difference] = []
-    evidence = STATE_TABLES["evidence"]
-    rows = live.execute(select(evidence.c.id, evidence.c.file_sha256, evidence.c.content))
+    rows = live.exec_driver_sql('SELECT id, file_sha256, content FROM "evidence"')
     for item_id, sha, content in rows:
+        if content is not None and not isinstance(content, bytes):
+            content = str(content).encode("utf-8")
+            sha = None  # stored as text: altered whatever its hash
         actual = hashlib.sha256(content).hexdigest() if content is not None else None
         if actual != sha:
             note = "its file no longer matches the SHA-256 its event recorded (edited)"
             found.append(
                 Difference("evidence", {"id": item_id}, "content", actual, sha, None, note)
             )
-    definitions = STATE_TABLES["definitions"]
-    for digest, source in live.execute(select(definitions.c.digest, definitions.c.source)):
-        actual = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    for digest, source in live.exec_driver_sql('SELECT digest, source FROM "definitions"'):
+        if isinstance(source, str):
+            actual = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        else:  # stored as bytes, or anything but text: altered
+            actual = f"not text ({type(source).__name__})"
         if actual != digest:
             note = "its source no longer hashes to its digest (the pinned rules were edited)"
             found.append(

@@ -384,12 +384,50 @@ def find_events(session: Session, where: EventFilter) -> list[SealedEvent]:
     return [_sealed(row) for row in session.exec(query).all()]
 
 
-def last_event_before(session: Session, moment: datetime) -> int | None:
-    """The last event stamped at or before ``moment`` (the record as it then stood)."""
-    found = session.exec(
-        select(func.max(AuditEvent.seq)).where(col(AuditEvent.at) <= moment)
-    ).one()
-    return None if found is None else int(found)
+def events_until(session: Session, moment: datetime) -> int:
+    """How far the record had got at ``moment``: the events before the first one stamped
+    after it. A prefix, so that what is replayed is a state the chain really passed through
+    even where stamps go back (a clock corrected, a delivery recorded late)."""
+    later = session.exec(select(func.min(AuditEvent.seq)).where(col(AuditEvent.at) > moment)).one()
+    if later is not None:
+        return int(later) - 1
+    return chain_head(session)[0]
+
+
+# The triggers that keep the chain append-only and its head following it (migrations 0001,
+# 0005, 0006, 0007), by backend.
+GUARDS: Final = {
+    "sqlite": (
+        "audit_events_no_update",
+        "audit_events_no_delete",
+        "audit_events_no_replace",
+        "audit_head_follows_chain",
+        "audit_head_no_delete",
+        "audit_head_no_insert",
+    ),
+    "postgresql": (
+        "audit_events_append_only",
+        "audit_events_authenticated",
+        "audit_head_follows_chain",
+        "audit_head_no_truncate",
+    ),
+}
+
+
+def missing_guards(session: Session) -> list[str]:
+    """The chain's guard triggers that were dropped (or, on PostgreSQL, disabled)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        query = (
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relname IN ('audit_events', 'audit_head') "
+            "AND c.relnamespace = to_regnamespace(current_schema())::oid "
+            "AND t.tgenabled <> 'D'"
+        )
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    present = {str(row[0]) for row in session.execute(text(query))}
+    return [name for name in GUARDS.get(dialect, ()) if name not in present]
 
 
 def chain_head(session: Session) -> tuple[int, str]:

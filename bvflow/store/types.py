@@ -32,5 +32,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if not isinstance(value, datetime):
-            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+            # A value written by hand (a number, a word): the row was altered outside bvflow.
+            raise ValueError(f"expected a datetime from the database, got {value!r}")
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
