@@ -37,9 +37,10 @@ def text(value: str, field: str, *, max_length: int = 200, required: bool = True
 
 
 def name_key(value: str) -> str:
-    """What makes two names the same name: "Outsource", "outsource" and "ＯＵＴＳＯＵＲＣＥ"
-    are one option (compatibility-normalised, case-folded)."""
-    return unicodedata.normalize("NFKC", value).casefold()
+    """What makes two names the same name: "Outsource", "outsource" and "ＯＵＴＳＯＵＲＣＥ" are
+    one option, "Tenants  Federation " and "Tenants Federation" one organisation
+    (compatibility-normalised, case-folded, runs of spaces as one)."""
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
 def reason(value: str | None, action: str) -> str:

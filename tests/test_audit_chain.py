@@ -30,14 +30,29 @@ class Raw:
         named = re.sub(r"\?", lambda _: f":p{next(names)}", sql)
         return self.conn.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})
 
+    GUARDS = ("audit_events_no_update", "audit_events_no_delete", "audit_events_no_replace",
+              "audit_head_follows_chain")
+
     def drop_triggers(self) -> None:
         if self.postgres:
             self.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
             self.execute("ALTER TABLE audit_head DISABLE TRIGGER audit_head_follows_chain")
         else:
-            for name in ("audit_events_no_update", "audit_events_no_delete",
-                         "audit_events_no_replace", "audit_head_follows_chain"):
+            self.dropped = [
+                self.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).scalar_one()
+                for name in self.GUARDS
+            ]
+            for name in self.GUARDS:
                 self.execute(f"DROP TRIGGER {name}")
+
+    def restore_triggers(self) -> None:
+        """As a careful tamperer would, so that only the chain can tell."""
+        if self.postgres:
+            self.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
+            self.execute("ALTER TABLE audit_head ENABLE TRIGGER audit_head_follows_chain")
+        else:
+            for sql in self.dropped:
+                self.execute(sql)
 
     def instant(self, stamp: str) -> Any:
         """A record's 'at' as each backend's column stores it."""
@@ -222,7 +237,10 @@ def test_forged_insert_with_recomputed_chain_needs_a_checkpoint(
     assert anchor.startswith("8:")
     raw.drop_triggers()
     _forge_from(raw, 4)
-    # A perfectly recomputed chain verifies on its own...
+    # Left without its guards, the database says so...
+    assert "the guards that keep the chain append-only were removed" in verify(trail)[1]
+    raw.restore_triggers()
+    # ...but a perfectly recomputed chain, its guards put back, verifies on its own...
     assert verify(trail)[0] == 0
     # ...but not against the checkpoint recorded before the forgery.
     code, out = verify(trail, "--checkpoint", anchor)

@@ -100,6 +100,23 @@ def test_acting_for_another_can_be_forbidden(
     login = _login_of(initialised)
     initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Scope",
                    actor=login)
+    # The database's own policy holds whatever settings file a user points at.
+    (initialised.db.parent / "bvflow.toml").unlink()
+    initialised.ok("init", "--acting-for", "forbid", actor=login)
+    (initialised.db.parent / "mine.toml").write_text("[audit]\nallow_acting_for = true\n")
+    before = snapshot(initialised.db)
+    spoof = initialised("--config", str(initialised.db.parent / "mine.toml"), "evidence",
+                        "add", ref, "--kind", "scope_statement", "--title", "X",
+                        actor="Chief Executive")
+    assert spoof.exit_code == 1
+    assert "this database forbids acting for another" in spoof.stderr
+    assert snapshot(initialised.db) == before
+    shown = json.loads(initialised.ok("audit", "log", "--json").stdout)[-1]
+    assert (shown["action"], shown["payload"]["allow_acting_for"]) == ("authority.set", False)
+    initialised.ok("init", "--acting-for", "allow", actor=login)
+    initialised.ok("evidence", "add", ref, "--kind", "scope_statement", "--title", "Y",
+                   actor="Chief Executive")
+    assert initialised.ok("audit", "verify").stdout.startswith("intact:")
     bad = initialised.db.parent / "bvflow.toml"
     bad.write_text("[audit]\nallow_acting_for = 'no'\n")
     wrong = initialised("review", "show", ref)

@@ -14,8 +14,14 @@ from bvflow.cli._base import State, emit_json, json_option, pass_state
     type=click.Choice(["england", "wales", "scotland", "northern-ireland"]),
     help="Whose bank holidays count as non-working days.",
 )
+@click.option(
+    "--acting-for",
+    type=click.Choice(["allow", "forbid"]),
+    help="Whether --actor may name someone other than the login (recorded beside it) "
+    "[default for a new database: allow]. On PostgreSQL only the owner can change it.",
+)
 @pass_state
-def init(state: State, authority: str | None, nation: str | None) -> None:
+def init(state: State, authority: str | None, nation: str | None, acting_for: str | None) -> None:
     """Create the database (or upgrade it) and record the authority.
 
     \b
@@ -24,7 +30,7 @@ def init(state: State, authority: str | None, nation: str | None) -> None:
     """
     from bvflow.services import setup
 
-    result = setup.init(state.app(check_schema=False), authority, nation)
+    result = setup.init(state.app(check_schema=False), authority, nation, acting_for)
     verb = (
         "Created"
         if result.created

@@ -76,20 +76,24 @@ def verify(
     rebuild the state from it and compare with the stored tables, files and pinned rules."""
     with app.db.read() as session:
         head = repo.chain_head(session)
-        missing = repo.missing_guards(session)
-        if missing:
-            problem = (
-                f"the guards that keep the chain append-only were removed or disabled "
-                f"({', '.join(missing)}): events could have been rewritten; restore them with "
-                "'bvflow db upgrade' after a downgrade, or from a backup, and verify against "
-                "a checkpoint"
-            )
-            return Verification(Verdict(False, 0, head[0], head[1], None, problem), False)
         try:
-            return _verify(session, head, checkpoint, chain_only)
+            found = _verify(session, head, checkpoint, chain_only)
         except ValueError as exc:  # a column written by hand that no driver can read back
             problem = f"an audit event's stored columns cannot be read ({exc}): altered"
             return Verification(Verdict(False, 0, head[0], head[1], None, problem), False)
+        missing = repo.missing_guards(session)
+        if found.intact and missing:  # a broken chain is the more precise finding
+            problem = (
+                f"the guards that keep the chain append-only were removed or disabled "
+                f"({', '.join(missing)}): events could have been rewritten unseen by the "
+                "database; restore them from a backup or with 'bvflow db upgrade' after a "
+                "downgrade, and verify against a checkpoint"
+            )
+            verdict = found.chain
+            broken = Verdict(False, verdict.checked, verdict.head_seq, verdict.head_hash, None,
+                             problem)
+            return Verification(broken, found.state_checked)
+        return found
 
 
 def _verify(

@@ -10,7 +10,7 @@ from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import NATIONS, local_date
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, calendar_for
-from bvflow.store import Session, repo
+from bvflow.store import Session, changes, repo
 from bvflow.store.models import Authority, Closure
 
 
@@ -28,12 +28,19 @@ def _check_nation(nation: str | None) -> str | None:
     return nation
 
 
-def init(app: App, authority: str | None = None, nation: str | None = None) -> InitResult:
+def init(
+    app: App,
+    authority: str | None = None,
+    nation: str | None = None,
+    acting_for: str | None = None,
+) -> InitResult:
     """Create the database (owner-only file) or upgrade it, and record the authority."""
     from bvflow.store import migrate
 
     name = inputs.text(authority, "the authority name") if authority is not None else None
     nation = _check_nation(nation)
+    if acting_for not in (None, "allow", "forbid"):
+        raise InputError("--acting-for is allow or forbid")
     db = app.db
     if db.path is not None and not db.path.exists() and (name is None or nation is None):
         raise InputError("a new database needs --authority and --nation")
@@ -45,6 +52,8 @@ def init(app: App, authority: str | None = None, nation: str | None = None) -> I
             if current is None and (name is None or nation is None):
                 raise InputError("the database has no authority yet: give --authority and --nation")
             result = _record_authority(app, session, current, name, nation)
+            if acting_for is not None:
+                _record_acting_for(app, session, acting_for == "allow")
     except BaseException:
         if created and db.path is not None:
             db.dispose()
@@ -81,6 +90,23 @@ def _record_authority(
             ),
         )
     return new_name, new_nation
+
+
+def _record_acting_for(app: App, session: Session, allow: bool) -> None:
+    """Whether --actor may name anyone but the login, for every command on this database."""
+    authority = repo.load_authority(session)
+    if authority.allow_acting_for == allow:
+        return
+    changes.update(session, authority, {"allow_acting_for": allow})
+    repo.append_event(
+        session,
+        NewEvent(
+            app.now(),
+            app.actor,
+            "authority.set",
+            payload={"allow_acting_for": allow, "before": not allow},
+        ),
+    )
 
 
 def add_closure(app: App, day: date, reason: str) -> Closure:

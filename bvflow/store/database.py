@@ -193,7 +193,15 @@ class Database:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
         except (SADatabaseError, DBAPIError) as exc:
             raise StoreError(f"database {self.describe()}: {_describe(exc)}") from exc
-        except ValueError as exc:
+        except OverflowError as exc:  # a number beyond the database's 64-bit integers
+            raise InputError("a number given is too large") from exc
+        except UnicodeEncodeError as exc:
+            # The driver raises this itself (SQLAlchemy passes it on): a lone surrogate, which
+            # is how Python carries bytes that were not UTF-8.
+            if "surrogates not allowed" not in str(exc):
+                raise
+            raise InputError("the input contains bytes that are not UTF-8 text") from exc
+        except ValueError as exc:  # after UnicodeEncodeError, which is one
             # A stored value the driver cannot read back (an instant written as 'garbage'):
             # written outside bvflow. Any other ValueError is a bug and is not hidden.
             known = ("Couldn't parse", "Invalid isoformat string", "from the database")
@@ -203,14 +211,6 @@ class Database:
                 f"database {self.describe()}: a stored value cannot be read ({exc}); it was "
                 "written outside bvflow: run 'bvflow audit verify'"
             ) from exc
-        except OverflowError as exc:  # a number beyond the database's 64-bit integers
-            raise InputError("a number given is too large") from exc
-        except UnicodeEncodeError as exc:
-            # The driver raises this itself (SQLAlchemy passes it on): a lone surrogate, which
-            # is how Python carries bytes that were not UTF-8.
-            if "surrogates not allowed" not in str(exc):
-                raise
-            raise InputError("the input contains bytes that are not UTF-8 text") from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:

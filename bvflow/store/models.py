@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, LargeBinary, MetaData, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from bvflow.store.types import UTCDateTime
@@ -32,6 +33,11 @@ class Authority(SQLModel, table=True):
     name: str
     nation: str
     created_at: datetime = Field(sa_column=_instant())
+    # May --actor name someone other than the login? Set with `bvflow init --acting-for`;
+    # on PostgreSQL only the owner can change it (coordinators may only read this table).
+    allow_acting_for: bool = Field(
+        default=True, sa_column_kwargs={"server_default": sa_true()}
+    )
 
 
 class Closure(SQLModel, table=True):

@@ -249,11 +249,8 @@ def append_event(session: Session, event: NewEvent, *, in_order: bool = True) ->
     session.refresh(head)
     carried = tuple(changes.take_pending(session)) + tuple(event.changes)
     login = event.login or authenticated(session)
-    if session.info.get(NO_ACTING_FOR) and event.actor != login and in_order:
-        raise InputError(
-            f"--actor {event.actor!r} is not who is logged in ({login}), and this database's "
-            "settings forbid acting for another ([audit] allow_acting_for = false)"
-        )
+    if in_order and event.actor != login:
+        _check_acting_for(session, event.actor, login)
     sealed = seal(replace(event, changes=carried, login=login), head.seq + 1, head.hash)
     session.add(
         AuditEvent(
@@ -294,6 +291,24 @@ def authenticated(session: Session) -> str:
         _SESSION_USERS[key] = str(session.execute(text("SELECT session_user")).scalar_one())
     return _SESSION_USERS[key]
 
+
+
+def _check_acting_for(session: Session, actor: str, login: str) -> None:
+    """Refuse naming someone other than the login where the database or the settings say so.
+
+    Delivery records (not ``in_order``) name the system, not a person, and are not refused.
+    """
+    authority = session.get(Authority, 1)
+    if authority is not None and not authority.allow_acting_for:
+        raise InputError(
+            f"--actor {actor!r} is not who is logged in ({login}), and this database forbids "
+            "acting for another (set by 'bvflow init --acting-for forbid')"
+        )
+    if session.info.get(NO_ACTING_FOR):
+        raise InputError(
+            f"--actor {actor!r} is not who is logged in ({login}), and the settings forbid "
+            "acting for another ([audit] allow_acting_for = false)"
+        )
 
 
 def _check_order(session: Session, event: NewEvent) -> None:

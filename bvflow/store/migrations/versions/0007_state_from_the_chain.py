@@ -54,6 +54,12 @@ def upgrade() -> None:
     if postgres:
         for statement in POSTGRES:
             op.execute(statement)
+    # Whether --actor may name anyone but the login: the database's policy, not a setting
+    # any user could point elsewhere.
+    with op.batch_alter_table("authority") as batch:
+        batch.add_column(
+            sa.Column("allow_acting_for", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
     # Corrections, never deletions: what is withdrawn stays, marked, and every amendment or
     # withdrawal is a row of its own with the values before and after.
     for table in ("evidence", "activities", "agreements"):
@@ -140,6 +146,8 @@ def _baseline(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("authority") as batch:
+        batch.drop_column("allow_acting_for")
     op.drop_index(op.f("ix_corrections_review_id"), table_name="corrections")
     op.drop_table("corrections")
     for table in ("evidence", "activities", "agreements"):
