@@ -1,0 +1,136 @@
+"""Watchers and the outbox: who is sent a review's notices, and the queue of messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from bvflow.errors import NotFoundError
+from bvflow.store import changes
+from bvflow.store.models import (
+    OutboxMessage,
+    Watcher,
+)
+
+
+def watchers_for(session: Session, review_id: int) -> Sequence[Watcher]:
+    return session.exec(
+        select(Watcher).where(col(Watcher.review_id) == review_id).order_by(col(Watcher.id))
+    ).all()
+
+
+def watchers_by_review(session: Session) -> dict[int, list[Watcher]]:
+    found: dict[int, list[Watcher]] = {}
+    for row in session.exec(select(Watcher).order_by(col(Watcher.id))).all():
+        found.setdefault(row.review_id, []).append(row)
+    return found
+
+
+def add_watcher(session: Session, watcher: Watcher) -> bool:
+    """Add a watcher; False if that address already watches the review."""
+    exists = session.exec(
+        select(Watcher).where(
+            col(Watcher.review_id) == watcher.review_id, col(Watcher.email) == watcher.email
+        )
+    ).first()
+    if exists is not None:
+        return False
+    changes.insert(session, watcher)
+    return True
+
+
+def remove_watcher(session: Session, review_id: int, email: str) -> bool:
+    row = session.exec(
+        select(Watcher).where(col(Watcher.review_id) == review_id, col(Watcher.email) == email)
+    ).first()
+    if row is None:
+        return False
+    changes.delete(session, row)
+    return True
+
+
+def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:
+    """Insert outbox rows, skipping any whose dedupe key exists; returns how many were new."""
+    known = existing_keys(session, [row.dedupe_key for row in rows])
+    fresh = [row.model_dump(exclude={"id"}) for row in rows if row.dedupe_key not in known]
+    insert = _insert_for(session)
+    inserted = 0
+    for start in range(0, len(fresh), 500):
+        # ON CONFLICT still guards against a concurrent sweep inserting the same key.
+        statement = (
+            insert(OutboxMessage)
+            .values(fresh[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(col(OutboxMessage.id))
+        )
+        # RETURNING counts what was inserted on both backends (rowcount is -1 on psycopg).
+        inserted += len(session.execute(statement).all())
+    return inserted
+
+
+def _insert_for(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        found |= set(
+            session.exec(
+                select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(chunk))
+            ).all()
+        )
+    return found
+
+
+def claim_due(
+    session: Session, now: datetime, lease_until: datetime, limit: int
+) -> list[OutboxMessage]:
+    """Take up to ``limit`` messages due now (or whose sender's lease ran out) for sending."""
+    due = or_(
+        and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
+        and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_until) < now),
+    )
+    query = select(OutboxMessage).where(due).order_by(col(OutboxMessage.id)).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.exec(query).all())
+    for row in rows:
+        row.status, row.claimed_until, row.attempts = "sending", lease_until, row.attempts + 1
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def load_message(session: Session, message_id: int) -> OutboxMessage:
+    row = session.get(OutboxMessage, message_id)
+    if row is None:
+        raise NotFoundError(f"no outbox message {message_id}; 'bvflow outbox list' shows them")
+    return row
+
+
+@dataclass(frozen=True)
+class OutboxFilter:
+    status: str | None = None
+    review_id: int | None = None
+
+
+def find_messages(session: Session, where: OutboxFilter) -> Sequence[OutboxMessage]:
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+    if where.status:
+        query = query.where(col(OutboxMessage.status) == where.status)
+    if where.review_id is not None:
+        query = query.where(col(OutboxMessage.review_id) == where.review_id)
+    return session.exec(query).all()
