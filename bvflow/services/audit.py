@@ -114,7 +114,7 @@ def _verify(
         return Verification(verdict, False)
     live = session.connection()
     found, total = projection.compare(live, replayed)
-    files = projection.file_problems(live)
+    files = projection.file_problems(live, replayed)
     shown = (*files, *found)[: projection.MAX_REPORTED]
     return Verification(verdict, True, tuple(shown), total + len(files))
 

@@ -47,7 +47,8 @@ class Difference:
         key = ", ".join(f"{k}={v}" for k, v in self.key.items())
         where = f"{self.table} row {key}" if key else self.table
         if self.note is not None:
-            return f"{where}: {self.note}"
+            recorded = f" (recorded by event {self.seq})" if self.seq and self.column else ""
+            return f"{where}: {self.note}{recorded}"
         if self.column is None and self.stored is None:
             return f"{where} was deleted (created by event {self.seq})"
         if self.column is None:
@@ -327,10 +328,15 @@ def _differences(
     ]
 
 
-def file_problems(live: Connection) -> list[Difference]:
+def file_problems(live: Connection, replayed: Replay | None = None) -> list[Difference]:
     """Stored files whose bytes no longer match the SHA-256 their event recorded, and pinned
-    definitions whose source no longer matches their digest."""
+    definitions whose source no longer matches their digest (each with the event that
+    recorded it, when the chain was replayed)."""
     found: list[Difference] = []
+
+    def by(table: str, key: Any) -> int | None:
+        return replayed.set_by.get((table, (key,)), {}).get("*") if replayed else None
+
     rows = live.exec_driver_sql('SELECT id, file_sha256, content FROM "evidence"')
     for item_id, sha, content in rows:
         if content is not None and not isinstance(content, bytes):
@@ -340,7 +346,10 @@ def file_problems(live: Connection) -> list[Difference]:
         if actual != sha:
             note = "its file no longer matches the SHA-256 its event recorded (edited)"
             found.append(
-                Difference("evidence", {"id": item_id}, "content", actual, sha, None, note)
+                Difference(
+                    "evidence", {"id": item_id}, "content", actual, sha, by("evidence", item_id),
+                    note,
+                )
             )
     for digest, source in live.exec_driver_sql('SELECT digest, source FROM "definitions"'):
         if isinstance(source, str):
@@ -350,6 +359,9 @@ def file_problems(live: Connection) -> list[Difference]:
         if actual != digest:
             note = "its source no longer hashes to its digest (the pinned rules were edited)"
             found.append(
-                Difference("definitions", {"digest": digest}, "source", actual, digest, None, note)
+                Difference(
+                    "definitions", {"digest": digest}, "source", actual, digest,
+                    by("definitions", digest), note,
+                )
             )
     return found
