@@ -233,3 +233,23 @@ def test_utc_does_not_depend_on_the_hosts_time_zone(monkeypatch: pytest.MonkeyPa
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_opened_holidays_work_and_closures_still_win() -> None:
+    """Worked by hand for Scotland, August 2027: Mon 2 Aug is the Summer Bank Holiday."""
+    plain = WorkingCalendar("scotland")
+    opened = WorkingCalendar("scotland", opened=frozenset({date(2027, 8, 2)}))
+    both = WorkingCalendar("scotland", frozenset({date(2027, 8, 2)}), frozenset({date(2027, 8, 2)}))
+    assert plain.is_working_day(date(2027, 8, 2)) is False
+    assert opened.is_working_day(date(2027, 8, 2)) is True
+    assert both.is_working_day(date(2027, 8, 2)) is False  # a closure day is closed
+    # Opening a weekend day changes nothing: weekends are never working days.
+    assert WorkingCalendar("scotland", opened=frozenset({date(2027, 7, 31)})).is_working_day(
+        date(2027, 7, 31)) is False
+    # Fri 30 Jul to Wed 4 Aug: clear days Mon 2, Tue 3 (opened) against Tue 3 only.
+    assert plain.clear_days_between(date(2027, 7, 30), date(2027, 8, 4)) == 1
+    assert opened.clear_days_between(date(2027, 7, 30), date(2027, 8, 4)) == 2
+    assert plain.nth_counting_day(date(2027, 7, 30), 1) == date(2027, 8, 3)
+    assert opened.nth_counting_day(date(2027, 7, 30), 1) == date(2027, 8, 2)
+    # England's calendar is not Scotland's: 2 Aug 2027 is an ordinary working day there.
+    assert WorkingCalendar("england").is_working_day(date(2027, 8, 2)) is True

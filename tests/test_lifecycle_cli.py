@@ -291,7 +291,8 @@ def test_closure_day_moves_the_earliest_date(
     initialised.ok("calendar", "close", "2027-01-05", "--reason", "Office move")
     assert show(initialised, ref)["earliest_advance"] == "2027-01-20"
     listed = json.loads(initialised.ok("calendar", "list", "--json").stdout)
-    assert listed == [{"day": "2027-01-05", "reason": "Office move", "added_by": "coordinator"}]
+    assert listed == [{"day": "2027-01-05", "reason": "Office move", "added_by": "coordinator",
+                       "working": False}]
     assert events(initialised.db)[-1][2] == "calendar.closure_added"
 
 

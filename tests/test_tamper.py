@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from bvflow.cli import main
 from bvflow.clock import SimulatedClock
 from bvflow.demo import START, play
+from bvflow.domain.calendar import WorkingCalendar
 from bvflow.services import corrections, reviews, setup, watchers
 from bvflow.services.app import App
 from bvflow.settings import Settings
@@ -68,6 +69,11 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Record]:
     ref = play(app, clock, home, lambda _line: None)
     watchers.watch(app, ref, "watcher@exampleshire.gov.uk", "A Watcher")
     setup.add_closure(app, (clock.now() + timedelta(days=30)).date(), "Polling day")
+    holiday = next(
+        day for day in (clock.now().date() + timedelta(days=n) for n in range(1, 400))
+        if day.weekday() < 5 and WorkingCalendar("england").bank_holiday(day)
+    )
+    setup.open_day(app, holiday, "Worked: the council closes another day instead")
     second = reviews.create_review(app, "Libarries", "Culture", "ann@exampleshire.gov.uk")
     corrections.amend_review(app, second, "A typo in the title", title="Libraries")
     app.db.dispose()

@@ -1,4 +1,5 @@
-"""``bvflow calendar``: council closure days, which stop counting as working days."""
+"""``bvflow calendar``: council closure days, which stop counting as working days, and bank
+holidays the council works, which count."""
 
 from __future__ import annotations
 
@@ -31,27 +32,87 @@ def close(state: State, day: date, reason: str) -> None:
     click.echo(f"{day.isoformat()} is a closure day: {reason}")
 
 
-@calendar.command(name="list")
-@json_option
+@calendar.command()
+@click.argument("day", type=DATE)
+@click.option("--reason", required=True, help="Why the closure is taken back.")
 @pass_state
-def list_(state: State, as_json: bool) -> None:
-    """List council closure days.
+def reopen(state: State, day: date, reason: str) -> None:
+    """Take back a closure day added by mistake (it counts as a working day again).
 
     \b
     Example:
-      bvflow calendar list
+      bvflow calendar reopen 2027-12-29 --reason "Closure moved to the 30th"
     """
-    from bvflow.services.setup import list_closures
+    from bvflow.services.setup import remove_closure
 
-    found = list_closures(state.app())
-    if as_json:
-        emit_json(
-            [{"day": c.day.isoformat(), "reason": c.reason, "added_by": c.added_by} for c in found]
+    remove_closure(state.app(), day, reason)
+    click.echo(f"{day.isoformat()} is no longer a closure day")
+
+
+@calendar.command(name="open")
+@click.argument("day", type=DATE)
+@click.option("--reason", required=True, help="Why the council works that bank holiday.")
+@pass_state
+def open_(state: State, day: date, reason: str) -> None:
+    """Make a bank holiday a working day for this council's reviews.
+
+    For a council that works a national bank holiday and closes on a local holiday instead
+    (add that one with 'calendar close').
+
+    \b
+    Example:
+      bvflow calendar open 2027-08-02 --reason "Glasgow Fair Monday is our holiday instead"
+    """
+    from bvflow.services.setup import open_day
+
+    open_day(state.app(), day, reason)
+    click.echo(f"{day.isoformat()} is a working day for this council: {reason}")
+
+
+@calendar.command(name="list")
+@click.option(
+    "--year",
+    type=click.IntRange(1990, 2100),
+    help="Every bank holiday, closure day and opened day of that year, with its source.",
+)
+@json_option
+@pass_state
+def list_(state: State, year: int | None, as_json: bool) -> None:
+    """List council closure days and opened bank holidays, or a whole year with --year.
+
+    \b
+    Example:
+      bvflow calendar list --year 2027
+    """
+    from bvflow.services.setup import calendar_year, list_closures, list_openings
+
+    if year is not None:
+        days = calendar_year(state.app(), year)
+        if as_json:
+            emit_json([d.as_dict() for d in days])
+            return
+        emit_table(
+            [
+                (d.day.isoformat(), f"{d.day:%a}", "working" if d.working else "closed",
+                 d.what, d.source)
+                for d in days
+            ],
+            ("DAY", "", "STATUS", "WHAT", "SOURCE"),
         )
         return
-    emit_table(
-        [(c.day.isoformat(), c.reason, c.added_by) for c in found], ("DAY", "REASON", "ADDED BY")
-    )
+    found = list_closures(state.app())
+    opened = list_openings(state.app())
+    if as_json:
+        emit_json(
+            [{"day": c.day.isoformat(), "reason": c.reason, "added_by": c.added_by,
+              "working": False} for c in found]
+            + [{"day": o.day.isoformat(), "reason": o.reason, "added_by": o.added_by,
+                "working": True} for o in opened]
+        )
+        return
+    rows = [(c.day.isoformat(), "closed", c.reason, c.added_by) for c in found]
+    rows += [(o.day.isoformat(), "working", o.reason, o.added_by) for o in opened]
+    emit_table(sorted(rows), ("DAY", "STATUS", "REASON", "ADDED BY"))
 
 
 COMMANDS = [calendar]

@@ -21,6 +21,8 @@ ACTIONS: Final = frozenset(
         "authority.set",
         "benchmark.imported",
         "calendar.closure_added",
+        "calendar.closure_removed",
+        "calendar.day_opened",
         "definition.pinned",
         "evidence.added",
         "evidence.amended",

@@ -79,13 +79,13 @@ def _bank_holidays(subdiv: str, year: int) -> dict[date, str]:
 
 
 @lru_cache(maxsize=200_000)
-def _is_working(nation: str, closures: frozenset[date], day: date) -> bool:
+def _is_working(
+    nation: str, closures: frozenset[date], day: date, opened: frozenset[date] = frozenset()
+) -> bool:
     # Cached: a sweep asks about the same few hundred days for every review.
-    return (
-        day.weekday() < 5
-        and day not in closures
-        and _bank_holidays(NATIONS[nation], day.year).get(day) is None
-    )
+    if day.weekday() >= 5 or day in closures:
+        return False
+    return day in opened or _bank_holidays(NATIONS[nation], day.year).get(day) is None
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ class WorkingCalendar:
 
     nation: str
     closures: frozenset[date] = field(default_factory=frozenset)
+    # Bank holidays the council works (Scottish councils often close on local holidays
+    # instead): working days despite the national calendar.
+    opened: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.nation not in NATIONS:
@@ -105,8 +108,9 @@ class WorkingCalendar:
         return _bank_holidays(NATIONS[self.nation], day.year).get(day)
 
     def is_working_day(self, day: date) -> bool:
-        """True unless a weekend, a bank holiday of this nation or a council closure day."""
-        return _is_working(self.nation, self.closures, day)
+        """True unless a weekend, a council closure day, or a bank holiday of this nation the
+        council has not opened."""
+        return _is_working(self.nation, self.closures, day, self.opened)
 
     def counting_days(self, after: date, excluded: frozenset[date] = frozenset()) -> Iterator[date]:
         """Working days after ``after`` (exclusive) that are not ``excluded``, in order."""

@@ -47,7 +47,9 @@ class Loaded:
 
 def calendar_for(session: Session) -> WorkingCalendar:
     authority = repo.load_authority(session)
-    return WorkingCalendar(authority.nation, repo.closure_days(session))
+    return WorkingCalendar(
+        authority.nation, repo.closure_days(session), repo.opened_days(session)
+    )
 
 
 def load(session: Session, ref: str, calendar: WorkingCalendar | None = None) -> Loaded:

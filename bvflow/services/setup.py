@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
@@ -11,7 +11,7 @@ from bvflow.domain.calendar import NATIONS, local_date
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, calendar_for
 from bvflow.store import Session, changes, repo
-from bvflow.store.models import Authority, Closure
+from bvflow.store.models import Authority, Closure, Opening
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,115 @@ def add_closure(app: App, day: date, reason: str) -> Closure:
 def list_closures(app: App) -> list[Closure]:
     with app.db.read() as session:
         return list(repo.list_closures(session))
+
+
+def _not_past(day: date, now: datetime, what: str) -> None:
+    if day < local_date(now):
+        raise InputError(
+            f"{day.isoformat()} is in the past: {what} now would change periods that have "
+            "already run"
+        )
+
+
+def remove_closure(app: App, day: date, reason: str) -> Closure:
+    """Take back a closure day added by mistake: it counts as a working day again."""
+    reason = inputs.reason(reason, "removing a closure day")
+    now = app.now()
+    _not_past(day, now, "reopening it")
+    with app.db.write() as session:
+        closure = repo.find_closure(session, day)
+        if closure is None:
+            raise InputError(
+                f"{day.isoformat()} is not a closure day; 'bvflow calendar list' shows them"
+            )
+        changes.delete(session, closure)
+        repo.append_event(
+            session,
+            NewEvent(
+                now,
+                app.actor,
+                "calendar.closure_removed",
+                payload={"day": day.isoformat(), "reason": reason, "was": closure.reason},
+            ),
+        )
+    return closure
+
+
+def open_day(app: App, day: date, reason: str) -> Opening:
+    """Make a bank holiday a working day for this council's reviews (a council that works it,
+    closing on a local holiday instead)."""
+    reason = inputs.text(reason, "the reason")
+    now = app.now()
+    _not_past(day, now, "opening it")
+    with app.db.write() as session:
+        calendar = calendar_for(session)
+        holiday = calendar.bank_holiday(day)
+        if holiday is None or day.weekday() >= 5:
+            why = "a weekend" if day.weekday() >= 5 else "not a bank holiday"
+            raise InputError(
+                f"{day.isoformat()} is {why}: only a bank holiday can be opened (a closure "
+                "day is taken back with 'bvflow calendar reopen')"
+            )
+        if repo.find_opening(session, day) is not None:
+            raise InputError(f"{day.isoformat()} ({holiday}) is already a working day")
+        opening = Opening(day=day, reason=reason, added_by=app.actor, added_at=now)
+        changes.insert(session, opening)
+        repo.append_event(
+            session,
+            NewEvent(
+                now,
+                app.actor,
+                "calendar.day_opened",
+                payload={"day": day.isoformat(), "holiday": holiday, "reason": reason},
+            ),
+        )
+    return opening
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """A weekday that is not an ordinary working day, or a holiday that is: with its source."""
+
+    day: date
+    working: bool
+    what: str
+    source: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "day": self.day.isoformat(),
+            "working": self.working,
+            "what": self.what,
+            "source": self.source,
+        }
+
+
+def calendar_year(app: App, year: int) -> list[CalendarDay]:
+    """Every bank holiday, closure day and opened day of ``year``, with where it comes from."""
+    if not 1990 <= year <= 2100:
+        raise InputError(f"--year {year} is outside 1990-2100")
+    with app.db.read() as session:
+        calendar = calendar_for(session)
+        nation = repo.load_authority(session).nation
+        closures = {c.day: c for c in repo.list_closures(session) if c.day.year == year}
+        openings = {o.day: o for o in repo.list_openings(session) if o.day.year == year}
+    found = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        holiday = calendar.bank_holiday(day)
+        if day in closures:
+            c = closures[day]
+            found.append(CalendarDay(day, False, c.reason, f"closed by {c.added_by}"))
+        elif day in openings:
+            o = openings[day]
+            what = f"{holiday} (worked: {o.reason})"
+            found.append(CalendarDay(day, True, what, f"opened by {o.added_by}"))
+        elif holiday is not None and day.weekday() < 5:
+            found.append(CalendarDay(day, False, holiday, f"bank holiday ({nation})"))
+        day += timedelta(days=1)
+    return found
+
+
+def list_openings(app: App) -> list[Opening]:
+    with app.db.read() as session:
+        return list(repo.list_openings(session))

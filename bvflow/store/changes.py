@@ -36,6 +36,7 @@ from bvflow.store.types import UTCDateTime
 STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.Authority,
     models.Closure,
+    models.Opening,
     models.DefinitionRow,
     models.Review,
     models.StageEntry,

@@ -50,6 +50,16 @@ class Closure(SQLModel, table=True):
     added_at: datetime = Field(sa_column=_instant())
 
 
+class Opening(SQLModel, table=True):
+    """A bank holiday the council works: a working day for its reviews."""
+
+    __tablename__ = "openings"
+    day: date = Field(primary_key=True)
+    reason: str
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+
+
 class DefinitionRow(SQLModel, table=True):
     """An exact workflow definition, by content hash, as a review was created under it."""
 

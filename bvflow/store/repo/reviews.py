@@ -16,6 +16,7 @@ from bvflow.store.models import (
     Authority,
     Closure,
     DefinitionRow,
+    Opening,
     RefCounter,
     Review,
     StageEntry,
@@ -56,6 +57,22 @@ def add_closure(session: Session, closure: Closure) -> None:
     if session.get(Closure, closure.day) is not None:
         raise StoreError(f"{closure.day.isoformat()} is already a closure day")
     changes.insert(session, closure)
+
+
+def opened_days(session: Session) -> frozenset[date]:
+    return frozenset(o.day for o in session.exec(select(Opening)).all())
+
+
+def list_openings(session: Session) -> Sequence[Opening]:
+    return session.exec(select(Opening).order_by(col(Opening.day))).all()
+
+
+def find_closure(session: Session, day: date) -> Closure | None:
+    return session.get(Closure, day)
+
+
+def find_opening(session: Session, day: date) -> Opening | None:
+    return session.get(Opening, day)
 
 
 def pin_definition(session: Session, row: DefinitionRow) -> bool:
