@@ -343,3 +343,24 @@ def test_evidence_counts_only_in_the_stage_it_was_recorded_in(
     prepare(initialised, ref, "consult", tmp_path)
     shown = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
     assert not any("evidence" in u["message"] for u in shown["unmet"])
+
+
+def test_an_earliest_date_on_a_weekend_is_given_as_the_next_working_day(
+        initialised: Cli, travel: time_machine.Coordinates) -> None:
+    """Entered on Friday 8 January 2027, ten clear working days are complete from Saturday 23
+    January: people can act on Monday 25 January, and that is the date bvflow gives."""
+    travel.move_to(datetime(2027, 1, 8, 10, 0, tzinfo=LONDON))
+    ref = initialised.ok("review", "create", "Libraries", "--service", "Culture",
+                         "--coordinator", "ann@exampleshire.gov.uk").stdout.strip()
+    data = show(initialised, ref)
+    assert (data["earliest_advance"], data["earliest_working_day"]) == (
+        "2027-01-23", "2027-01-25")
+    text = initialised.ok("review", "show", ref).stdout
+    assert ("Earliest advance: Monday 25 January 2027 (the period is complete from Saturday "
+            "23 January 2027, not a working day)") in text
+    refused = initialised("review", "advance", ref)
+    assert refused.exit_code == 4
+    assert "wait until Monday 25 January 2027 (the period is complete from Saturday 23 " \
+        "January 2027, not a working day)" in refused.stderr
+    report = initialised.ok("report", "review", ref, "--format", "html").stdout
+    assert "may advance from Monday 25 January 2027" in report

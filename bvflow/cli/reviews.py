@@ -118,7 +118,12 @@ def _print_view(view: ReviewView) -> None:
     click.echo(f"Entered: {london(r.stage_entered_at)}")
     if r.status in ("active", "suspended"):
         click.echo(f"Clear working days: {t.clear_days} of at least {t.min_days}")
-        click.echo(f"Earliest advance: {long_date(t.earliest)}")
+        complete = (
+            f" (the period is complete from {long_date(t.earliest)}, not a working day)"
+            if t.earliest_working not in (None, t.earliest)
+            else ""
+        )
+        click.echo(f"Earliest advance: {long_date(t.earliest_working or t.earliest)}{complete}")
         overdue = "  (OVERDUE)" if t.overdue else ""
         click.echo(f"Due: {long_date(t.target)}{overdue}")
         click.echo(f"Next stage: {view.next_stage or '-'}    Possible: {', '.join(view.actions)}")

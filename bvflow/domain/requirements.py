@@ -29,6 +29,8 @@ class StageFacts:
     clear_days: int
     earliest: date | None
     suspended: bool = False
+    # The first working day on or after ``earliest`` (the day people can act on).
+    earliest_working: date | None = None
     evidence_kinds: frozenset[str] = field(default_factory=frozenset)
     overrides: frozenset[str] = field(default_factory=frozenset)
     # Involvement in this stage: category -> the distinct methods it was involved by.
@@ -119,8 +121,14 @@ class TimetableRequirement:
         if facts.suspended or facts.earliest is None:
             remedy = "resume the review; suspended days do not count"
         else:
+            working = facts.earliest_working or facts.earliest
+            complete = (
+                f" (the period is complete from {_long_date(facts.earliest)}, not a working day)"
+                if working != facts.earliest
+                else ""
+            )
             remedy = (
-                f"wait until {_long_date(facts.earliest)}, or override the timetable "
+                f"wait until {_long_date(working)}{complete}, or override the timetable "
                 "with --override-timetable --reason"
             )
         return [Unmet("timetable", f"the discussion period has run {ran}", remedy)]

@@ -22,6 +22,9 @@ class StageTiming:
     earliest: date | None
     target: date | None
     suspended: bool
+    # The first working day on or after ``earliest``: the day people can act on. The period
+    # itself may be complete on a weekend or a holiday (``earliest``, kept for the record).
+    earliest_working: date | None = None
 
     @property
     def overdue(self) -> bool:
@@ -60,4 +63,13 @@ def stage_timing(
     if suspended:
         earliest = None if min_days > 0 and clear < min_days else earliest
         target = None
-    return StageTiming(entered_on, today, clear, min_days, earliest, target, suspended)
+    working = _first_working_day(calendar, earliest) if earliest is not None else None
+    return StageTiming(entered_on, today, clear, min_days, earliest, target, suspended, working)
+
+
+def _first_working_day(calendar: WorkingCalendar, day: date) -> date:
+    for offset in range(60):  # the longest run of non-working days is well under this
+        candidate = day + timedelta(days=offset)
+        if calendar.is_working_day(candidate):
+            return candidate
+    return day

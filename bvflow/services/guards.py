@@ -54,6 +54,7 @@ def unmet_to_leave(
         today=when.today,
         clear_days=when.clear_days,
         earliest=when.earliest,
+        earliest_working=when.earliest_working,
         suspended=when.suspended,
         overrides=overrides,
         **facts,

@@ -250,6 +250,9 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
             "entered_on": when.entered_on.isoformat(),
             "clear_days": when.clear_days,
             "earliest": when.earliest.isoformat() if when.earliest else None,
+            "earliest_working": (
+                when.earliest_working.isoformat() if when.earliest_working else None
+            ),
             "target": when.target.isoformat() if when.target else None,
             "overdue": when.overdue,
         },

@@ -172,6 +172,7 @@ class ReviewView:
             "clear_working_days": t.clear_days,
             "min_working_days": t.min_days,
             "earliest_advance": t.earliest.isoformat() if t.earliest else None,
+            "earliest_working_day": t.earliest_working.isoformat() if t.earliest_working else None,
             "target_date": t.target.isoformat() if t.target else None,
             "overdue": t.overdue,
             "unmet": [
