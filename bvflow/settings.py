@@ -7,6 +7,7 @@ The keys are a user interface::
     from = "Best Value Team <bestvalue@exampleshire.gov.uk>"
     maildir = "mail"                 # relative to the settings file
     lease_seconds = 600              # a sender that dies mid-batch: its messages are retaken
+    late_after_minutes = 60          # a notice waiting longer is reported as late
     [mail.smtp]
     host = "localhost"
     port = 25
@@ -73,6 +74,9 @@ class Settings:
     max_attempts: int = 12
     templates_dir: Path | None = None
     lease_seconds: int = 600
+    # [mail] late_after_minutes: a notice queued longer than this has waited too long (the
+    # scheduler is down, or mail is failing): sweep and review show say so.
+    late_after_minutes: int = 60
     # [audit] allow_acting_for: may --actor name someone other than the login?
     allow_acting_for: bool = True
 
@@ -188,6 +192,14 @@ def _lease(mail: Mapping[str, Any], where: str) -> int:
     return int(lease)
 
 
+def _late(mail: Mapping[str, Any], where: str) -> int:
+    """How long a notice may wait for delivery before sweep and review show warn."""
+    minutes = _get(mail, "late_after_minutes", int, 60, where)
+    if not 1 <= minutes <= 10_080:
+        raise InputError(f"{where}: late_after_minutes must be between 1 and 10080 (a week)")
+    return int(minutes)
+
+
 def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     """Settings from parsed TOML; paths are relative to the settings file's folder."""
     where = str(source) if source else "settings"
@@ -196,7 +208,9 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     _unknown(audit, {"allow_acting_for"}, f"{where} [audit]")
     mail = _table(data, "mail", where)
     _unknown(
-        mail, {"transport", "from", "maildir", "smtp", "notify", "lease_seconds"}, f"{where} [mail]"
+        mail,
+        {"transport", "from", "maildir", "smtp", "notify", "lease_seconds", "late_after_minutes"},
+        f"{where} [mail]",
     )
     transport = _get(mail, "transport", str, "maildir", where)
     if transport not in TRANSPORTS:
@@ -218,6 +232,7 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
         max_attempts=attempts,
         templates_dir=base / str(template_dir) if template_dir else None,
         lease_seconds=_lease(mail, where),
+        late_after_minutes=_late(mail, where),
         allow_acting_for=_get(audit, "allow_acting_for", bool, True, f"{where} [audit]"),
     )
 

@@ -229,3 +229,24 @@ def test_a_stage_entered_again_gets_its_own_reminders(initialised: Cli,
                                 "WHERE kind = 'reminder_due_soon' ORDER BY id")]
     assert len(keys) == 2
     assert len(set(keys)) == 2
+
+
+def test_notices_that_wait_too_long_are_reported(
+        initialised: Cli, new_review: Callable[..., str],
+        travel: time_machine.Coordinates) -> None:
+    """The scheduler stopped for days: review show warns while the notices wait, and the
+    sweep that finally sends them says they went out late."""
+    ref = new_review()
+    fresh = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
+    assert fresh["warnings"] == []  # queued just now: not late
+    travel.shift(timedelta(days=3))
+    shown = initialised.ok("review", "show", ref).stdout
+    assert "Warning: " in shown
+    assert "still not delivered (more than 60 minutes): is the scheduler running?" in shown
+    swept = initialised.ok("sweep")
+    assert "were delivered more than 60 minutes after they were queued" in swept.stderr
+    assert json.loads(initialised.ok("review", "show", ref, "--json").stdout)["warnings"] == []
+    (initialised.db.parent / "bvflow.toml").write_text("[mail]\nlate_after_minutes = 0\n")
+    bad = initialised("sweep")
+    assert bad.exit_code == 1
+    assert "late_after_minutes must be between 1 and 10080" in bad.stderr

@@ -35,6 +35,9 @@ def sweep(state: State, dry_run: bool, as_json: bool) -> None:
             f"queued {report.queued}, sent {report.sent}, retrying {report.retrying}, "
             f"failed {report.failed}"
         )
+    if not as_json:
+        for warning in report.warnings(state.app().settings.late_after_minutes):
+            click.echo(f"Warning: {warning}", err=True)
 
 
 @click.group()

@@ -130,6 +130,8 @@ def _print_view(view: ReviewView) -> None:
         click.echo("Unmet before advancing:" if view.unmet else "All requirements met.")
         for unmet in view.unmet:
             click.echo(f"  - {unmet.message}: {unmet.remedy}")
+    for warning in view.warnings:
+        click.echo(f"Warning: {warning}")
     if view.corrections:
         click.echo("Corrections:")
         for correction in view.corrections:

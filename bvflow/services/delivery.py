@@ -41,6 +41,27 @@ class SweepReport(View):
     retrying: int = 0
     failed: int = 0
     would_queue: list[dict[str, str]] = field(default_factory=list)
+    # Sent now, but queued longer ago than [mail] late_after_minutes: their recipients got
+    # them late, and any notice period they carry ran short by as much.
+    late: int = 0
+    # Still undelivered after this sweep though queued that long ago, and since when.
+    waiting: int = 0
+    waiting_since: str | None = None
+
+    def warnings(self, minutes: int) -> list[str]:
+        found = []
+        if self.late:
+            found.append(
+                f"{self.late} message(s) were delivered more than {minutes} minutes after they "
+                "were queued: was the scheduler stopped? Their notice periods ran short by as "
+                "much ('bvflow review show' for each review)"
+            )
+        if self.waiting:
+            found.append(
+                f"{self.waiting} message(s) queued since {self.waiting_since} are still not "
+                "delivered ('bvflow outbox list --status pending' shows why)"
+            )
+        return found
 
 
 def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
@@ -157,6 +178,8 @@ def _record(
         if error is None:
             current.status, current.sent_at, current.last_error = "sent", now, None
             report.sent += 1
+            if current.created_at < now - timedelta(minutes=app.settings.late_after_minutes):
+                report.late += 1
             action = "notification.sent"
         elif error.permanent or current.attempts >= app.settings.max_attempts:
             current.status, current.last_error = "failed", error.reason[:500]
@@ -246,4 +269,10 @@ def sweep(app: App, dry_run: bool = False) -> SweepReport:
     report.queued, report.would_queue = queue_reminders(app, dry_run)
     if not dry_run:
         deliver(app, report)
+    now = app.now()
+    with app.db.read() as session:
+        count, oldest = repo.waiting_since(
+            session, now - timedelta(minutes=app.settings.late_after_minutes)
+        )
+    report.waiting, report.waiting_since = count, oldest.isoformat() if oldest else None
     return report

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bvflow import faults, inputs
 from bvflow.domain.audit import NewEvent, SealedEvent
-from bvflow.domain.calendar import WorkingCalendar, local_date
+from bvflow.domain.calendar import LONDON, WorkingCalendar, local_date
 from bvflow.domain.machine import ABANDONED, fire, possible, return_trigger
 from bvflow.domain.timetable import StageTiming
 from bvflow.errors import ConflictError, InputError, NotFoundError, Unmet
@@ -151,6 +151,7 @@ class ReviewView:
     history: list[SealedEvent]
     workflow_title: str
     corrections: list[CorrectionView] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         r, t = self.review, self.timing
@@ -181,6 +182,7 @@ class ReviewView:
             "actions": self.actions,
             "history": [event_dict(e) for e in self.history],
             "corrections": [c.as_dict() for c in self.corrections],
+            "warnings": self.warnings,
         }
 
 
@@ -226,7 +228,25 @@ def show_review(app: App, ref: str, history: int = 10) -> ReviewView:
             history=list(reversed(events)),
             workflow_title=definition.title,
             corrections=corrections_of(session, review),
+            warnings=_waiting(app, session, review),
         )
+
+
+def _waiting(app: App, session: Session, review: Review) -> list[str]:
+    """A warning when this review's notices have waited too long to be delivered."""
+    minutes = app.settings.late_after_minutes
+    count, oldest = repo.waiting_since(
+        session, app.now() - timedelta(minutes=minutes), int(review.id or 0)
+    )
+    if not count or oldest is None:
+        return []
+    since = oldest.astimezone(LONDON)
+    return [
+        f"{count} notice(s) for this review queued since {since:%a} {since.day} "
+        f"{since:%b %Y %H:%M} are still not delivered (more than {minutes} minutes): is the "
+        "scheduler running? 'bvflow sweep' sends them now; their notice periods are running "
+        "short meanwhile"
+    ]
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from bvflow.store.repo.outbox import (
     load_message,
     queue_messages,
     remove_watcher,
+    waiting_since,
     watchers_by_review,
     watchers_for,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "authenticated",
     "chain_head",
     "claim_due",
+    "waiting_since",
     "closure_days",
     "comparators_for",
     "corrections_for",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from bvflow.errors import NotFoundError
@@ -134,3 +134,17 @@ def find_messages(session: Session, where: OutboxFilter) -> Sequence[OutboxMessa
     if where.review_id is not None:
         query = query.where(col(OutboxMessage.review_id) == where.review_id)
     return session.exec(query).all()
+
+
+def waiting_since(
+    session: Session, before: datetime, review_id: int | None = None
+) -> tuple[int, datetime | None]:
+    """Messages queued before ``before`` and still not delivered: how many, and the oldest."""
+    query = select(func.count(), func.min(OutboxMessage.created_at)).where(
+        col(OutboxMessage.status).in_(["pending", "sending"]),
+        col(OutboxMessage.created_at) < before,
+    )
+    if review_id is not None:
+        query = query.where(col(OutboxMessage.review_id) == review_id)
+    count, oldest = session.exec(query).one()
+    return int(count), oldest
