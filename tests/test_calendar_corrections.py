@@ -87,3 +87,22 @@ def test_a_worked_holiday_cannot_be_opened_twice(
     again = scottish("calendar", "open", "2027-08-02", "--reason", "Worked")
     assert again.exit_code == 1
     assert "2027-08-02 (Summer Bank Holiday) is already a working day" in again.stderr
+
+
+def test_an_opened_holiday_is_closed_again_by_closing_it(
+    scottish: Cli, travel: time_machine.Coordinates
+) -> None:
+    travel.move_to("2027-07-26 10:00+01:00")
+    scottish.ok("calendar", "open", "2027-08-02", "--reason", "Opened by mistake")
+    out = scottish.ok("calendar", "close", "2027-08-02", "--reason", "We do close").stdout
+    assert "2027-08-02 is a bank holiday again (no longer worked)" in out
+    assert json.loads(scottish.ok("calendar", "list", "--json").stdout) == []
+    year = json.loads(scottish.ok("calendar", "list", "--year", "2027", "--json").stdout)
+    assert {"day": "2027-08-02", "working": False, "what": "Summer Bank Holiday",
+            "source": "bank holiday (scotland)"} in year
+    actions = [r[0] for r in query(scottish.db, "SELECT action FROM audit_events ORDER BY seq")]
+    assert actions[-2:] == ["calendar.day_opened", "calendar.opening_removed"]
+    again = scottish("calendar", "close", "2027-08-02", "--reason", "x")
+    assert again.exit_code == 1
+    assert "2027-08-02 is already not a working day (Summer Bank Holiday)" in again.stderr
+    assert scottish.ok("audit", "verify").stdout.startswith("intact:")

@@ -193,3 +193,21 @@ def test_amending_a_note_keeps_what_was_agreed_as_it_was_recorded(
                    "--reason", "Filed under the wrong kind")
     assert query(initialised.db, "SELECT kind FROM evidence WHERE id = 1") == [
         ("baseline_profile",)]
+
+
+def test_a_title_changed_while_confidential_stays_hidden_after_release(
+    initialised: Cli, review: str, tmp_path: Path
+) -> None:
+    initialised.ok("evidence", "add", review, "--kind", "scope_statement", "--title",
+                   "SECRETTITLE one", "--disclosure", "confidential")
+    initialised.ok("evidence", "amend", review, "2", "--title", "SECRETTITLE amended",
+                   "--reason", "typo")
+    initialised.ok("evidence", "amend", review, "2", "--disclosure", "public", "--title",
+                   "Now public", "--reason", "released")
+    for audience in ("public", "working-party"):
+        body = initialised.ok("report", "review", review, "--audience", audience,
+                              "--format", "md").stdout
+        assert "SECRETTITLE" not in body, audience
+        assert "Now public" in body  # the paper itself is now public
+    internal = initialised.ok("report", "review", review, "--format", "md").stdout
+    assert "SECRETTITLE amended" in internal

@@ -311,9 +311,9 @@ def test_closures_cannot_rewrite_the_past_or_close_a_holiday(initialised: Cli) -
     assert "is in the past" in past.stderr
     weekend = initialised("calendar", "close", "2027-01-09", "--reason", "Saturday")
     assert weekend.exit_code == 1
-    assert "not a working day already (a weekend)" in weekend.stderr
+    assert "already not a working day (a weekend)" in weekend.stderr
     holiday = initialised("calendar", "close", "2027-03-29", "--reason", "Easter")
-    assert "not a working day already (Easter Monday)" in holiday.stderr
+    assert "already not a working day (Easter Monday)" in holiday.stderr
 
 
 def test_history_leaves_out_mailer_events(initialised: Cli,
@@ -364,3 +364,14 @@ def test_an_earliest_date_on_a_weekend_is_given_as_the_next_working_day(
         "January 2027, not a working day)" in refused.stderr
     report = initialised.ok("report", "review", ref, "--format", "html").stdout
     assert "may advance from Monday 25 January 2027" in report
+
+
+def test_a_refusal_lists_every_unmet_requirement_in_full(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    """Not cut at the length meant for errors that quote what was typed."""
+    ref = new_review()
+    refused = initialised("review", "advance", ref)
+    assert refused.exit_code == 4
+    assert "more characters" not in refused.stderr
+    for unmet in show(initialised, ref)["unmet"]:  # type: ignore[union-attr]
+        assert unmet["remedy"] in refused.stderr

@@ -244,7 +244,8 @@ def test_notices_that_wait_too_long_are_reported(
     assert "Warning: " in shown
     assert "still not delivered (more than 60 minutes): is the scheduler running?" in shown
     swept = initialised.ok("sweep")
-    assert "were delivered more than 60 minutes after they were queued" in swept.stderr
+    assert f"(for {ref}) were delivered more than 60 minutes after they were queued" in (
+        swept.stderr)
     assert json.loads(initialised.ok("review", "show", ref, "--json").stdout)["warnings"] == []
     (initialised.db.parent / "bvflow.toml").write_text("[mail]\nlate_after_minutes = 0\n")
     bad = initialised("sweep")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import click
 
-from bvflow.errors import BVFlowError
+from bvflow.errors import BVFlowError, RefusedError
 
 if TYPE_CHECKING:
     from bvflow.domain.audit import SealedEvent
@@ -37,10 +37,10 @@ MAX_ERROR: Final = 1000
 OUTPUT_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
-def _fail(message: str, code: int) -> NoReturn:
+def _fail(message: str, code: int, limit: int = MAX_ERROR) -> NoReturn:
     shown = printable(message)
-    if len(shown) > MAX_ERROR:  # an error may quote a value of any length
-        shown = f"{shown[:MAX_ERROR]}… ({len(shown) - MAX_ERROR} more characters)"
+    if len(shown) > limit:  # an error may quote a value of any length
+        shown = f"{shown[:limit]}… ({len(shown) - limit} more characters)"
     click.echo(f"Error: {shown}", err=True)
     sys.exit(code)
 
@@ -73,7 +73,10 @@ class BVFlowGroup(click.Group):
             check_arguments(sys.argv[1:] if args is None else list(args))
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except BVFlowError as exc:
-            _fail(exc.message, exc.exit_code)
+            # The workflow's own refusal lists every unmet requirement with its remedy: each
+            # part is bounded where it is made, and none may be lost to the cut.
+            refused = isinstance(exc, RefusedError)
+            _fail(exc.message, exc.exit_code, MAX_ERROR * 20 if refused else MAX_ERROR)
         except click.MissingParameter as exc:
             _fail(exc.format_message(), exc.exit_code)
         except click.BadParameter as exc:

@@ -20,16 +20,21 @@ def calendar() -> None:
 @click.option("--reason", required=True, help="Why the council is closed.")
 @pass_state
 def close(state: State, day: date, reason: str) -> None:
-    """Add a council closure day.
+    """Add a council closure day (or, for a bank holiday the council had opened, take the
+    opening back: it is a holiday again).
 
     \b
     Example:
       bvflow calendar close 2027-12-29 --reason "Christmas closure"
     """
-    from bvflow.services.setup import add_closure
+    from bvflow.services.setup import add_closure, list_openings
 
+    opened = {o.day for o in list_openings(state.app())}
     add_closure(state.app(), day, reason)
-    click.echo(f"{day.isoformat()} is a closure day: {reason}")
+    if day in opened:
+        click.echo(f"{day.isoformat()} is a bank holiday again (no longer worked): {reason}")
+    else:
+        click.echo(f"{day.isoformat()} is a closure day: {reason}")
 
 
 @calendar.command()

@@ -23,6 +23,7 @@ ACTIONS: Final = frozenset(
         "calendar.closure_added",
         "calendar.closure_removed",
         "calendar.day_opened",
+        "calendar.opening_removed",
         "definition.pinned",
         "evidence.added",
         "evidence.amended",

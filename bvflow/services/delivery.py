@@ -44,17 +44,21 @@ class SweepReport(View):
     # Sent now, but queued longer ago than [mail] late_after_minutes: their recipients got
     # them late, and any notice period they carry ran short by as much.
     late: int = 0
+    late_reviews: list[str] = field(default_factory=list)
     # Still undelivered after this sweep though queued that long ago, and since when.
     waiting: int = 0
     waiting_since: str | None = None
 
     def warnings(self, minutes: int) -> list[str]:
         found = []
+        unit = "minute" if minutes == 1 else "minutes"
         if self.late:
+            refs = ", ".join(sorted(set(self.late_reviews)))
+            which = f" (for {refs})" if refs else ""
             found.append(
-                f"{self.late} message(s) were delivered more than {minutes} minutes after they "
-                "were queued: was the scheduler stopped? Their notice periods ran short by as "
-                "much ('bvflow review show' for each review)"
+                f"{self.late} message(s){which} were delivered more than {minutes} {unit} after "
+                "they were queued: was the scheduler stopped? Any meeting notice or proposal "
+                "among them reached people that much later than it was sent"
             )
         if self.waiting:
             found.append(
@@ -180,6 +184,8 @@ def _record(
             report.sent += 1
             if current.created_at < now - timedelta(minutes=app.settings.late_after_minutes):
                 report.late += 1
+                if review:
+                    report.late_reviews.append(review)
             action = "notification.sent"
         elif error.permanent or current.attempts >= app.settings.max_attempts:
             current.status, current.last_error = "failed", error.reason[:500]

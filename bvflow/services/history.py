@@ -61,7 +61,8 @@ def _moment(text: str) -> tuple[int | None, datetime | None]:
             wall = wall.replace(tzinfo=zone)
     except ValueError as exc:
         raise InputError(f"--as-of {text!r}: {exc}") from exc
-    return None, london_instant(wall)
+    # A minute as written covers the whole minute: events at 16:08:41 are "as of 16:08".
+    return None, london_instant(wall) + timedelta(seconds=59, microseconds=999_999)
 
 
 def as_of(app: App, text: str) -> tuple[App, AsOf]:

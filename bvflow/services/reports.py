@@ -166,24 +166,35 @@ def _corrections(
     session: Session, review: Review, audience: str, allowed: frozenset[str]
 ) -> list[dict[str, Any]]:
     """Every correction, with its values and reason, unless it is about something this
-    audience may not see: then only that a correction was made, when and by whom."""
+    audience could not see, before or after it: then only that a correction was made, when
+    and by whom. (A title changed while a paper was confidential stays hidden after the
+    paper is made public.)"""
     review_id = int(review.id or 0)
     level = {
         str(e.id): e.disclosure
         for e in repo.evidence_for(session, review_id, include_withdrawn=True)
     }
-    found = []
-    for c in corrections_of(session, review):
+    found = corrections_of(session, review)
+    # Walk back from each item's current level: the level before a correction that changed
+    # it is its "before" value, otherwise the same as after.
+    seen: dict[tuple[str, int], bool] = {}
+    for index in range(len(found) - 1, -1, -1):
+        c = found[index]
+        if c.subject != "evidence":
+            continue
+        after = level.get(c.subject_id)
+        before = c.fields["disclosure"][0] if "disclosure" in c.fields else after
+        seen[(c.subject_id, index)] = after in allowed and before in allowed
+        level[c.subject_id] = str(before)
+    rows = []
+    for index, c in enumerate(found):
         row = {**c.as_dict(), "changed": c.changed()}
-        hidden = (c.subject == "evidence" and level.get(c.subject_id) not in allowed) or (
-            c.subject == "member" and audience != "internal"
-        )
         if c.subject == "member" and audience != "internal":
-            row["subject_id"] = "a member"
-        if hidden and c.subject == "evidence":
+            row.update(subject_id="(named in the internal report)", fields={}, changed=[])
+        if c.subject == "evidence" and not seen.get((c.subject_id, index), False):
             row.update(fields={}, changed=[], reason="(about evidence this report does not show)")
-        found.append(row)
-    return found
+        rows.append(row)
+    return rows
 
 
 def _papers(

@@ -243,9 +243,9 @@ def _waiting(app: App, session: Session, review: Review) -> list[str]:
     since = oldest.astimezone(LONDON)
     return [
         f"{count} notice(s) for this review queued since {since:%a} {since.day} "
-        f"{since:%b %Y %H:%M} are still not delivered (more than {minutes} minutes): is the "
-        "scheduler running? 'bvflow sweep' sends them now; their notice periods are running "
-        "short meanwhile"
+        f"{since:%b %Y %H:%M} are still not delivered (more than {minutes} "
+        f"minute{'' if minutes == 1 else 's'}): is the scheduler running? 'bvflow sweep' sends "
+        "them now; any meeting notice among them is losing notice time meanwhile"
     ]
 
 

@@ -121,9 +121,23 @@ def add_closure(app: App, day: date, reason: str) -> Closure:
         )
     with app.db.write() as session:
         calendar = calendar_for(session)
+        opening = repo.find_opening(session, day)
+        if opening is not None:
+            # Closing a bank holiday the council had opened takes the opening back.
+            changes.delete(session, opening)
+            repo.append_event(
+                session,
+                NewEvent(
+                    now,
+                    app.actor,
+                    "calendar.opening_removed",
+                    payload={"day": day.isoformat(), "reason": reason, "was": opening.reason},
+                ),
+            )
+            return closure
         if not calendar.is_working_day(day):
             why = calendar.bank_holiday(day) or ("a weekend" if day.weekday() >= 5 else "closed")
-            raise InputError(f"{day.isoformat()} is not a working day already ({why})")
+            raise InputError(f"{day.isoformat()} is already not a working day ({why})")
         repo.add_closure(session, closure)
         repo.append_event(
             session,
