@@ -27,11 +27,9 @@ def close(state: State, day: date, reason: str) -> None:
     Example:
       bvflow calendar close 2027-12-29 --reason "Christmas closure"
     """
-    from bvflow.services.setup import add_closure, list_openings
+    from bvflow.services.setup import add_closure
 
-    opened = {o.day for o in list_openings(state.app())}
-    add_closure(state.app(), day, reason)
-    if day in opened:
+    if add_closure(state.app(), day, reason):
         click.echo(f"{day.isoformat()} is a bank holiday again (no longer worked): {reason}")
     else:
         click.echo(f"{day.isoformat()} is a closure day: {reason}")

@@ -164,13 +164,9 @@ def show(state: State, ref: str, as_of: str | None, as_json: bool) -> None:
     from bvflow.services.reviews import show_review
 
     if as_of is not None:
-        from bvflow.services.history import as_of as replayed
+        from bvflow.services.history import show_review_as_of
 
-        past, point = replayed(state.app(), as_of)
-        try:
-            view = show_review(past, ref)
-        finally:
-            past.db.dispose()
+        view, point = show_review_as_of(state.app(), ref, as_of)
         if as_json:
             emit_json({**view.as_dict(), "as_of": point.as_dict()})
             return

@@ -85,7 +85,7 @@ def _correct(
         raise InputError(f"nothing to change: the {subject} already says that")
     changes.update(session, row, moved)
     shown = (
-        {k: [_plain(before[k]), _plain(v)] for k, v in moved.items()}
+        {k: [_plain(k, before[k]), _plain(k, v)] for k, v in moved.items()}
         if action == "amended"
         else {}
     )
@@ -107,14 +107,15 @@ def _correct(
     return _view(loaded.review.ref, correction)
 
 
-def _plain(value: Any) -> Any:
+# Columns holding a JSON list (the organisations of an agreement), shown as lists.
+LISTS = frozenset({"agreed_by", "dissent"})
+
+
+def _plain(name: str, value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith("["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
+    if name in LISTS and isinstance(value, str):
+        return json.loads(value)
     return value
 
 

@@ -9,6 +9,8 @@ show what members and the coordinator saw then: nothing here is a second way of 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -17,6 +19,7 @@ from bvflow.clock import SimulatedClock
 from bvflow.domain.calendar import LONDON, london_instant
 from bvflow.errors import InputError
 from bvflow.services.app import App
+from bvflow.services.reviews import ReviewView, show_review
 from bvflow.store import projection, repo
 from bvflow.store.database import Database
 
@@ -97,3 +100,19 @@ def as_of(app: App, text: str) -> tuple[App, AsOf]:
         app.settings,
     )
     return past, AsOf(last.seq, shown, text.strip())
+
+
+@contextmanager
+def past(app: App, text: str) -> Iterator[tuple[App, AsOf]]:
+    """``as_of`` for the length of a ``with`` block; the scratch database is then let go."""
+    then, point = as_of(app, text)
+    try:
+        yield then, point
+    finally:
+        then.db.dispose()
+
+
+def show_review_as_of(app: App, ref: str, text: str) -> tuple[ReviewView, AsOf]:
+    """``review show`` as the record stood at ``text``."""
+    with past(app, text) as (then, point):
+        return show_review(then, ref), point

@@ -336,17 +336,15 @@ def review_report(
     stood then (replayed from the audit chain), stamped with when it was generated."""
     _check(audience, fmt)
     generated = app.now()
-    source, point = app, None
-    if as_of is not None:
-        from bvflow.services.history import as_of as replayed
+    if as_of is None:
+        with app.db.read() as session:
+            data = gather(session, load(session, ref), audience, generated)
+        point = None
+    else:
+        from bvflow.services.history import past
 
-        source, point = replayed(app, as_of)
-    try:
-        with source.db.read() as session:
-            data = gather(session, load(session, ref), audience, source.now())
-    finally:
-        if point is not None:
-            source.db.dispose()
+        with past(app, as_of) as (then, point), then.db.read() as session:
+            data = gather(session, load(session, ref), audience, then.now())
     data.generated_at = generated.isoformat()
     data.as_of = point.at.isoformat() if point is not None else None
     data.as_of_seq = point.seq if point is not None else None

@@ -109,8 +109,12 @@ def _record_acting_for(app: App, session: Session, allow: bool) -> None:
     )
 
 
-def add_closure(app: App, day: date, reason: str) -> Closure:
-    """A council closure day: it stops counting as a working day for every review."""
+def add_closure(app: App, day: date, reason: str) -> bool:
+    """A council closure day: it stops counting as a working day for every review.
+
+    On a bank holiday the council had opened, the opening is taken back instead: True then
+    (the day is a bank holiday again), False for a new closure day.
+    """
     reason = inputs.text(reason, "the reason")
     now = app.now()
     closure = Closure(day=day, reason=reason, added_by=app.actor, added_at=now)
@@ -125,35 +129,34 @@ def add_closure(app: App, day: date, reason: str) -> Closure:
         if opening is not None:
             # Closing a bank holiday the council had opened takes the opening back.
             changes.delete(session, opening)
-            repo.append_event(
+            _calendar_event(
                 session,
-                NewEvent(
-                    now,
-                    app.actor,
-                    "calendar.opening_removed",
-                    payload={"day": day.isoformat(), "reason": reason, "was": opening.reason},
-                ),
+                app,
+                now,
+                "calendar.opening_removed",
+                day,
+                {"reason": reason, "was": opening.reason},
             )
-            return closure
+            return True
         if not calendar.is_working_day(day):
             why = calendar.bank_holiday(day) or ("a weekend" if day.weekday() >= 5 else "closed")
             raise InputError(f"{day.isoformat()} is already not a working day ({why})")
         repo.add_closure(session, closure)
-        repo.append_event(
-            session,
-            NewEvent(
-                now,
-                app.actor,
-                "calendar.closure_added",
-                payload={"day": day.isoformat(), "reason": reason},
-            ),
-        )
-    return closure
+        _calendar_event(session, app, now, "calendar.closure_added", day, {"reason": reason})
+    return False
 
 
 def list_closures(app: App) -> list[Closure]:
     with app.db.read() as session:
         return list(repo.list_closures(session))
+
+
+def _calendar_event(
+    session: Session, app: App, now: datetime, action: str, day: date, details: dict[str, str]
+) -> None:
+    """The audit event of a change to the calendar: which day, and why."""
+    payload = {"day": day.isoformat(), **details}
+    repo.append_event(session, NewEvent(now, app.actor, action, payload=payload))
 
 
 def _not_past(day: date, now: datetime, what: str) -> None:
@@ -176,14 +179,13 @@ def remove_closure(app: App, day: date, reason: str) -> Closure:
                 f"{day.isoformat()} is not a closure day; 'bvflow calendar list' shows them"
             )
         changes.delete(session, closure)
-        repo.append_event(
+        _calendar_event(
             session,
-            NewEvent(
-                now,
-                app.actor,
-                "calendar.closure_removed",
-                payload={"day": day.isoformat(), "reason": reason, "was": closure.reason},
-            ),
+            app,
+            now,
+            "calendar.closure_removed",
+            day,
+            {"reason": reason, "was": closure.reason},
         )
     return closure
 
@@ -207,14 +209,8 @@ def open_day(app: App, day: date, reason: str) -> Opening:
             raise InputError(f"{day.isoformat()} ({holiday}) is already a working day")
         opening = Opening(day=day, reason=reason, added_by=app.actor, added_at=now)
         changes.insert(session, opening)
-        repo.append_event(
-            session,
-            NewEvent(
-                now,
-                app.actor,
-                "calendar.day_opened",
-                payload={"day": day.isoformat(), "holiday": holiday, "reason": reason},
-            ),
+        _calendar_event(
+            session, app, now, "calendar.day_opened", day, {"holiday": holiday, "reason": reason}
         )
     return opening
 

@@ -15,7 +15,7 @@ table: both would be state the chain cannot account for.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -350,12 +350,4 @@ def _refuse_unrecorded(session: Session) -> None:
         session.info.pop(PENDING, None)
         raise RuntimeError(f"changes to {', '.join(tables)} carried by no audit event")
 
-
-def changes_of(record: Mapping[str, Any]) -> Sequence[Change]:
-    return [Change.from_json(c) for c in record.get("changes") or ()]
-
-
-def row_values(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored row in JSON form, for comparison with a replayed one."""
-    return encode_row(table, row)
 

@@ -136,8 +136,6 @@ class Replay:
         self.conn = self.engine.connect()
         self._tx = self.conn.begin()
         self._raw: Any = self.conn.connection.dbapi_connection
-        self.events = 0
-        self.last_seq = 0
         # (table, key) -> column -> the event that last set it ("*": created it)
         self.set_by: dict[tuple[str, tuple[Any, ...]], dict[str, int]] = {}
         self._pending: list[list[Any]] = []
@@ -145,7 +143,6 @@ class Replay:
         self._pending_seqs: tuple[int, int] = (0, 0)
 
     def feed(self, event: SealedEvent) -> None:
-        self.events, self.last_seq = self.events + 1, event.seq
         if '"changes":' not in event.record:  # most events of a long history set nothing
             return
         for data in event.data.get("changes") or ():
