@@ -13,10 +13,20 @@ from pathlib import Path
 from bvflow.clock import SimulatedClock
 from bvflow.domain.calendar import LONDON
 from bvflow.errors import BVFlowError, RefusedError
-from bvflow.services import appraisal, evidence, involvement, performance, plan, reviews, setup
+from bvflow.services import (
+    appraisal,
+    evidence,
+    involvement,
+    meetings,
+    performance,
+    plan,
+    reviews,
+    setup,
+)
 from bvflow.services.app import App
 from bvflow.services.audit import checkpoint, verify
 from bvflow.services.delivery import sweep
+from bvflow.services.outbox import list_messages
 from bvflow.settings import Settings
 from bvflow.store.database import Database
 
@@ -51,6 +61,7 @@ EVIDENCE = {
 def _wait_until_ready(app: App, clock: SimulatedClock, ref: str) -> None:
     """Move the simulated clock a day at a time until nothing stops the stage being left."""
     for _ in range(400):
+        sweep(app)  # as the scheduler would: notice periods run from delivery
         if not reviews.show_review(app, ref).unmet:
             return
         clock.set(
@@ -110,6 +121,18 @@ def _stage_work(
                 item,
                 ["UNISON City Branch", "GMB Refuse Section", "Exampleshire Tenants' Federation"],
             )
+        decides = datetime.combine(
+            clock.now().astimezone(LONDON).date() + timedelta(days=45), time(10), tzinfo=LONDON
+        )
+        cabinet = meetings.schedule_meeting(
+            app,
+            ref,
+            "Cabinet: refuse collection review",
+            decides,
+            "Council Chamber",
+            kind="cabinet",
+        )
+        say(f"  the deciding meeting, {decides:%A %d %B %Y}, needs {cabinet.notice}")
 
 
 BENCHMARKS = """authority,code,period,value
@@ -209,11 +232,11 @@ def _consult(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) 
     )
     tomorrow = datetime.combine(today + timedelta(days=1), time(18), tzinfo=LONDON)
     try:
-        involvement.schedule_meeting(app, ref, "Working party", tomorrow, "Committee Room 2")
+        meetings.schedule_meeting(app, ref, "Working party", tomorrow, "Committee Room 2")
     except RefusedError as exc:
         say(f"  a meeting tomorrow is refused: {exc.message.split(': ', 1)[1]}")
     later = datetime.combine(today + timedelta(days=14), time(18), tzinfo=LONDON)
-    involvement.schedule_meeting(
+    meetings.schedule_meeting(
         app,
         ref,
         "Working party",
@@ -222,6 +245,7 @@ def _consult(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) 
         [_paper(folder, "agenda.txt", "Agenda...\n")],
     )
     say(f"  meeting with notice and papers for {later:%A %d %B %Y at %H:%M}")
+    sweep(app)  # the scheduler delivers them: notice runs from delivery
     clock.advance(days=2)
     reviews.suspend(app, ref, "Pre-election period: no consultation events")
     clock.advance(days=14)
@@ -289,8 +313,9 @@ def _walk(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) -> 
 
 
 def _finish(app: App, say: Say) -> None:
-    report = sweep(app)
-    say(f"\nsweep: {report.sent} notices delivered to {app.settings.maildir} (a Maildir)")
+    sweep(app)
+    sent = len(list_messages(app, status="sent"))
+    say(f"\nsweeps: {sent} notices delivered to {app.settings.maildir} (a Maildir)")
     verdict = verify(app)
     point = checkpoint(app)
     outcome = "intact" if verdict.intact else "BROKEN"

@@ -376,14 +376,28 @@ def prepare(cli: Cli, ref: str, stage: str, tmp: Path) -> None:
     if stage == "consult":
         cli.ok("activity", "add", ref, "--method", "workshop", "--on", today,
                "--category", "trade_union", "--category", "tenants", "--category", "users")
+    _meetings_and_proposals(cli, ref, stage, tmp)
+
+
+def _meetings_and_proposals(cli: Cli, ref: str, stage: str, tmp: Path) -> None:
+    """The meetings and proposals ``stage`` needs, delivered at once as the scheduler would:
+    notice and discussion periods run from delivery."""
+    if stage == "consult":
         soon = datetime.now(LONDON) + timedelta(days=10)
         cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
                soon.strftime("%Y-%m-%d 18:00"), "--place", "Town Hall")
+    if stage == "report":
+        decides = datetime.now(LONDON) + timedelta(days=14)
+        cli.ok("meeting", "schedule", ref, "--kind", "committee", "--title",
+               "Environment committee", "--at", decides.strftime("%Y-%m-%d 10:00"), "--place",
+               "Council Chamber")
     if stage in ("consult", "compete"):
         paper = tmp / f"{stage}-proposal.txt"
         paper.write_text(f"Proposal for {stage}\n")
         cli.ok("proposal", "circulate", ref, "--title", f"Proposal for {stage}", "--file",
                str(paper))
+    if stage in ("consult", "compete", "report"):
+        cli.ok("sweep")
 
 
 def advance_when_ready(cli: Cli, ref: str, travel: time_machine.Coordinates) -> None:

@@ -26,7 +26,7 @@ from bvflow.domain.calendar import (
     london_instant,
     utc,
 )
-from bvflow.domain.involvement import earliest_lawful_meeting
+from bvflow.domain.notice import NoticeRule
 from bvflow.errors import InputError
 
 TABLE = Path(__file__).parent / "data" / "uk_bank_holidays_2025_2028.csv"
@@ -134,7 +134,26 @@ def test_earliest_meeting_dates_worked_by_hand(nation: str, notice_on: date, day
     """Clear days exclude the day of notice and the day of the meeting."""
     assert reference_clear_days(nation, notice_on, earliest) >= days
     assert reference_clear_days(nation, notice_on, earliest - timedelta(days=1)) < days
-    assert earliest_lawful_meeting(WorkingCalendar(nation), notice_on, days) == earliest
+    rule = NoticeRule(days)
+    assert rule.earliest(WorkingCalendar(nation), notice_on) == earliest
+    assert rule.given(WorkingCalendar(nation), notice_on, earliest) >= days
+    assert rule.given(WorkingCalendar(nation), notice_on, earliest - timedelta(days=1)) < days
+
+
+@settings(max_examples=300, deadline=None)
+@given(nation=st.sampled_from(NATIONS), start=DATES, n=st.integers(0, 40),
+       counting=st.sampled_from(["working", "calendar"]))
+def test_the_earliest_meeting_is_the_first_day_with_full_notice(
+        nation: str, start: date, n: int, counting: str) -> None:
+    """For either counting, the earliest day gives the full notice and the day before does not."""
+    rule, calendar = NoticeRule(n, counting), WorkingCalendar(nation)
+    earliest = rule.earliest(calendar, start)
+    assert rule.given(calendar, start, earliest) >= n
+    if n:
+        assert rule.given(calendar, start, earliest - timedelta(days=1)) < n
+    if counting == "working":
+        given = rule.given(calendar, start, earliest)
+        assert given == reference_clear_days(nation, start, earliest)
 
 
 @pytest.mark.parametrize(("wall", "utc_hour"), [

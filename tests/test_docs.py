@@ -15,7 +15,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -24,6 +24,7 @@ import pytest
 from bvflow.cli import main
 from bvflow.domain.calendar import LONDON, NATIONS, WorkingCalendar
 from bvflow.domain.definition import STAGE_KEYS, TOP_KEYS
+from bvflow.domain.notice import STATUTORY_NOTICE, rule_for
 from bvflow.domain.reminders import KEYS as REMINDER_KEYS
 from bvflow.domain.timetable import StageTiming, stage_timing
 from bvflow.resources import data_dir
@@ -332,6 +333,30 @@ def _check_day_by_day(header: list[str], row: list[str]) -> None:
             _check_day(calendar, day, cell)
 
 
+def _check_notice(header: list[str], row: list[str]) -> None:
+    """A worked example of a meeting's notice, recomputed with bvflow's own rule."""
+    nation, meeting, delivered, needed, earliest, working = row
+    kind = meeting.removesuffix(" (key decision)").replace(" ", "_")
+    counting = "working" if needed.endswith("working days") else "calendar"
+    rule = rule_for(kind, _nation(nation), 5, counting, "(key decision)" in meeting)
+    assert f"{rule.days} {rule.unit}" == needed, row
+    calendar = WorkingCalendar(_nation(nation))
+    first = rule.earliest(calendar, _day(delivered))
+    assert _show(first) == earliest, row
+    while not calendar.is_working_day(first):
+        first += timedelta(days=1)
+    assert _show(first) == working, row
+
+
+def _check_law(header: list[str], row: list[str]) -> None:
+    """The law table names each nation's days and the Act its citation names."""
+    nation, days, where, _words = row
+    rule = STATUTORY_NOTICE[_nation(nation)]
+    assert days.startswith(f"{rule.clear_days} "), row
+    act = re.split(r" s+\.| Sch ", rule.citation)[0]
+    assert act in where, (act, where)
+
+
 def _check_subdivisions(header: list[str], row: list[str]) -> None:
     nation, subdivision = (re.findall(r"`([^`]+)`", cell) for cell in row)
     assert subdivision == ["GB", NATIONS[nation[0]]], row
@@ -354,6 +379,10 @@ def _checker(header: list[str]) -> Checker:
         return _check_day_by_day
     if header[0] == "`--nation`":
         return _check_subdivisions
+    if header[:2] == ["Nation", "Meeting"]:
+        return _check_notice
+    if header[:2] == ["Nation", "Lawful notice"]:
+        return _check_law
     raise AssertionError(f"docs/counting.md has a table this test does not check: {header}")
 
 

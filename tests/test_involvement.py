@@ -91,7 +91,9 @@ def test_short_notice_meeting_is_refused_around_easter(
                           "--at", "2027-03-31 18:00", "--place", "Town Hall")
     assert refused.exit_code == 4
     assert "gives 2 of 5 clear working days before Wednesday 31 March 2027" in refused.stderr
-    assert "the earliest lawful date is Saturday 3 April 2027" in refused.stderr
+    assert "(agreed notice: the council's workflow file)" in refused.stderr
+    assert "the earliest date with the agreed notice is Saturday 3 April 2027" in refused.stderr
+    assert "lawful" not in refused.stderr  # a working party is not a statutory meeting
     assert snapshot(initialised.db) == before
     initialised.ok("meeting", "schedule", party, "--title", "Working party", "--at",
                    "2027-04-03 10:00", "--place", "Town Hall")
@@ -110,12 +112,18 @@ def test_wales_needs_three_clear_days(cli: Cli, travel: time_machine.Coordinates
     ref = cli.ok("review", "create", "Libraries", "--service", "Culture", "--coordinator",
                  "jo@example.gov.uk").stdout.strip()
     # Monday 4 January: Tuesday, Wednesday, Thursday are three clear days before Friday.
-    cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at", "2027-01-08 18:00",
-           "--place", "Neuadd y Dref")
-    refused = cli("meeting", "schedule", ref, "--title", "Working party", "--at",
-                  "2027-01-07 18:00", "--place", "Neuadd y Dref")
+    cli.ok("meeting", "schedule", ref, "--kind", "committee", "--title", "Pwyllgor",
+           "--at", "2027-01-08 18:00", "--place", "Neuadd y Dref")
+    refused = cli("meeting", "schedule", ref, "--kind", "committee", "--title", "Pwyllgor",
+                  "--at", "2027-01-07 18:00", "--place", "Neuadd y Dref")
     assert refused.exit_code == 4
     assert "2 of 3 clear working days" in refused.stderr
+    assert "lawful notice: Local Government Act 1972 ss.100A(6)(a) and 100BA(3)" in refused.stderr
+    assert "the earliest lawful date is Friday 8 January 2027" in refused.stderr
+    # A working party's notice is what the council agreed: 5 clear working days by default.
+    agreed = cli("meeting", "schedule", ref, "--title", "Working party", "--at",
+                 "2027-01-08 18:00", "--place", "Neuadd y Dref")
+    assert "3 of 5 clear working days" in agreed.stderr
 
 
 def test_invitation_round_trips_and_updates_with_a_higher_sequence(
@@ -188,6 +196,7 @@ def test_consult_needs_unions_and_tenants_involved(
     soon = datetime.now(LONDON).date().toordinal() + 10
     initialised.ok("meeting", "schedule", party, "--title", "WP", "--at",
                    f"{date.fromordinal(soon).isoformat()} 18:00", "--place", "Town Hall")
+    initialised.ok("sweep")
     travel.shift(60 * 60 * 24 * 40)
     today = datetime.now(LONDON).date().isoformat()
     initialised.ok("activity", "add", party, "--method", "user_panel", "--on", today,
@@ -217,7 +226,8 @@ def test_proposal_period_must_run(initialised: Cli, party: str,
     data = json.loads(initialised.ok("review", "show", party, "--json").stdout)
     proposal = [u for u in data["unmet"] if u["kind"] == "proposal"]
     assert proposal == [{"kind": "proposal", "message": "proposal 'Proposal for compete' has "
-                         "had 0 of 10 clear working days of discussion",
+                         "had 0 of 10 clear working days of discussion since it reached "
+                         "every member",
                          "remedy": "wait for its discussion period to run (suspended days do "
                                    "not count)"}]
 
@@ -308,8 +318,8 @@ def test_refusal_names_the_first_working_day(initialised: Cli, party: str,
     travel.move_to(at("2027-03-24"))
     refused = initialised("meeting", "schedule", party, "--title", "WP", "--at",
                           "2027-03-30 18:00", "--place", "Town Hall")
-    assert "earliest lawful date is Saturday 3 April 2027, the first working day Monday " \
-           "5 April 2027" in refused.stderr
+    assert "earliest date with the agreed notice is Saturday 3 April 2027, the first working " \
+           "day Monday 5 April 2027" in refused.stderr
 
 
 def test_activities_cannot_predate_the_review(initialised: Cli, party: str) -> None:

@@ -26,6 +26,7 @@ from bvflow.domain.involvement import (
     METHODS,
     ROLES,
 )
+from bvflow.domain.notice import STATUTORY_NOTICE
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = (ROOT / "docs" / "involvement.md").read_text(encoding="utf-8")
@@ -71,13 +72,16 @@ def test_the_guide_tables_list_exactly_the_real_values(header: str, expected: li
     assert sorted(_first_column(header)) == sorted(expected)
 
 
-def test_the_notice_table_matches_the_defaults() -> None:
-    table = dict(
-        (row.strip("|").split("|")[0].strip(), row.strip("|").split("|")[1].strip())
+def test_the_notice_table_matches_the_rules() -> None:
+    rows = [
+        [cell.strip() for cell in row.strip("|").split("|")]
         for row in GUIDE.splitlines()
         if re.match(r"^\| (England|Wales|Scotland|Northern Ireland) \|", row)
-    )
-    assert {k.lower().replace(" ", "-"): int(v) for k, v in table.items()} == DEFAULT_NOTICE_DAYS
+    ]
+    nations = [nation.lower().replace(" ", "-") for nation, _, _ in rows]
+    assert {n: int(r[1]) for n, r in zip(nations, rows, strict=True)} == {
+        n: rule.clear_days for n, rule in STATUTORY_NOTICE.items()}
+    assert {n: int(r[2]) for n, r in zip(nations, rows, strict=True)} == DEFAULT_NOTICE_DAYS
 
 
 # --- command lines -------------------------------------------------------------------------

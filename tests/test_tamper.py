@@ -68,7 +68,11 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Record]:
     app = App(Database(url), "coordinator", clock, settings=Settings(maildir=home / "mail"))
     ref = play(app, clock, home, lambda _line: None)
     watchers.watch(app, ref, "watcher@exampleshire.gov.uk", "A Watcher")
-    setup.add_closure(app, (clock.now() + timedelta(days=30)).date(), "Polling day")
+    polling = next(
+        day for day in (clock.now().date() + timedelta(days=n) for n in range(30, 60))
+        if WorkingCalendar("england").is_working_day(day)
+    )
+    setup.add_closure(app, polling, "Polling day")
     holiday = next(
         day for day in (clock.now().date() + timedelta(days=n) for n in range(1, 400))
         if day.weekday() < 5 and WorkingCalendar("england").bank_holiday(day)

@@ -127,7 +127,7 @@ def _reminder_extras(kind: str, timing: StageTiming) -> dict[str, Any]:
 
 
 def _meeting_extras(kind: str, text: str) -> dict[str, Any]:
-    """As services/involvement.py passes them for a meeting and each change to it."""
+    """As services/meetings.py passes them for a meeting and each change to it."""
     sequence = MEETINGS.index(kind)
     return {
         "meeting": {
@@ -139,7 +139,11 @@ def _meeting_extras(kind: str, text: str) -> dict[str, Any]:
             "starts_at": MEETING_AT.isoformat(),
             "minutes": 120,
             "status": "cancelled" if kind == "meeting_cancelled" else "scheduled",
+            "kind": "working_party",
+            "kind_title": "Working-party meeting",
             "notice_days": 5,
+            "notice": "5 clear working days (agreed notice: the council's workflow file)",
+            "notice_label": "agreed notice",
             "override_reason": f"Urgent: {text}" if sequence else None,
         },
         "reason": f"Snow: {text}" if sequence else None,

@@ -20,6 +20,8 @@ from bvflow.cli._base import (
 )
 
 DISCLOSURE = click.Choice(["public", "restricted", "confidential"])
+# bvflow.domain.notice.MEETING_KINDS (a test keeps them equal; the CLI does not import it).
+MEETING_KIND = click.Choice(["working_party", "committee", "cabinet", "council", "public"])
 
 
 @click.group()
@@ -214,12 +216,31 @@ WHEN = LondonDateTime()
 
 @click.group()
 def meeting() -> None:
-    """Working-party meetings, with notice, papers and calendar invitations."""
+    """Meetings: working party, committee, cabinet, council or public, with their notice.
+
+    A committee, cabinet or council meeting needs the nation's lawful notice; a working-party
+    or public meeting the notice the council agreed in its workflow. Notice runs from when
+    each member's notice is delivered (by the sweep), not from when it is scheduled.
+    """
 
 
 @meeting.command(name="schedule")
 @click.argument("ref")
 @click.option("--title", required=True)
+@click.option(
+    "--kind",
+    type=MEETING_KIND,
+    default="working_party",
+    show_default=True,
+    help="committee, cabinet and council meetings need lawful notice; working_party and "
+    "public meetings the agreed notice.",
+)
+@click.option(
+    "--key-decision/--no-key-decision",
+    default=None,
+    help="Whether a cabinet meeting in England takes a key decision (28 clear days' notice, "
+    "SI 2012/2089 reg 9) [default: yes for an English cabinet meeting].",
+)
 @click.option("--at", "at", type=WHEN, required=True, help="YYYY-MM-DD HH:MM (London time).")
 @click.option("--place", required=True)
 @click.option(
@@ -250,24 +271,41 @@ def meeting_schedule(
     minutes: int,
     reason: str | None,
     as_json: bool,
+    kind: str,
+    key_decision: bool | None,
 ) -> None:
     """Schedule a meeting; refused inside the notice period unless overridden with --reason.
+
+    The notice period runs from when each member's notice is delivered: run the sweep (or
+    keep the scheduler running) so that notices go out at once.
 
     \b
     Example:
       bvflow meeting schedule BV-2027-001 --title "Working party" --at "2027-02-10 18:00" --place "Committee Room 2" --papers options.pdf
+      bvflow meeting schedule BV-2027-001 --kind committee --title "Environment committee" --at "2027-03-03 10:00" --place "Council Chamber"
     """
-    from bvflow.services.involvement import schedule_meeting
+    from bvflow.services.meetings import schedule_meeting
 
     found = schedule_meeting(
-        state.app(), ref, title, at, place, papers, papers_disclosure, minutes, reason
+        state.app(),
+        ref,
+        title,
+        at,
+        place,
+        papers,
+        papers_disclosure,
+        minutes,
+        reason,
+        kind,
+        key_decision,
     )
     if as_json:
         emit_json(found.as_dict())
     else:
         click.echo(
             f"Meeting {found.id} scheduled for "
-            f"{london(datetime.fromisoformat(found.starts_at))}; notices queued"
+            f"{london(datetime.fromisoformat(found.starts_at))}; notices queued. It needs "
+            f"{found.notice}, counted from when each member's notice is delivered"
         )
 
 
@@ -292,7 +330,7 @@ def meeting_reschedule(
     Example:
       bvflow meeting reschedule BV-2027-001 1 --at "2027-02-17 18:00"
     """
-    from bvflow.services.involvement import reschedule_meeting
+    from bvflow.services.meetings import reschedule_meeting
 
     found = reschedule_meeting(state.app(), ref, meeting_id, at, place, reason)
     click.echo(
@@ -313,10 +351,33 @@ def meeting_cancel(state: State, ref: str, meeting_id: int, reason: str) -> None
     Example:
       bvflow meeting cancel BV-2027-001 1 --reason "Snow"
     """
-    from bvflow.services.involvement import cancel_meeting
+    from bvflow.services.meetings import cancel_meeting
 
     cancel_meeting(state.app(), ref, meeting_id, reason)
     click.echo(f"Meeting {meeting_id} cancelled; cancellations queued")
+
+
+@meeting.command(name="accept-notice")
+@click.argument("ref")
+@click.argument("meeting_id", type=ID)
+@click.option("--reason", required=True, help="Why the short notice is accepted (audited).")
+@pass_state
+def meeting_accept_notice(state: State, ref: str, meeting_id: int, reason: str) -> None:
+    """Accept, with a reason, that members had short notice of a meeting.
+
+    A late delivery (a scheduler stopped for days, a failed address) can leave members
+    short of the notice the meeting needs; the meeting then counts for the stage's
+    requirement only once the coordinator accepts it. Refused when nobody was short.
+
+    \b
+    Example:
+      bvflow meeting accept-notice BV-2027-001 1 --reason "All members attended and agreed to proceed"
+    """
+    from bvflow.services.meetings import accept_short_notice
+
+    found = accept_short_notice(state.app(), ref, meeting_id, reason)
+    names = "; ".join(f"{m['name'] or m['email']}" for m in found.members)
+    click.echo(f"Short notice of meeting {meeting_id} accepted (short: {names})")
 
 
 @meeting.command(name="list")
@@ -330,7 +391,7 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
     Example:
       bvflow meeting list BV-2027-001
     """
-    from bvflow.services.involvement import meetings
+    from bvflow.services.meetings import meetings
 
     found = meetings(state.app(), ref)
     if as_json:
@@ -343,14 +404,29 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
                 london(datetime.fromisoformat(m.starts_at)),
                 m.status,
                 m.stage,
+                m.kind.replace("_", " "),
                 m.title,
                 m.place,
-                "override" if m.override_reason else "",
+                _notice_cell(m.notice_days, m.members, m.override_reason, m.short_notice_accepted),
             )
             for m in found
         ],
-        ("ID", "WHEN", "STATUS", "STAGE", "TITLE", "PLACE", "NOTICE"),
+        ("ID", "WHEN", "STATUS", "STAGE", "KIND", "TITLE", "PLACE", "NOTICE"),
     )
+
+
+def _notice_cell(
+    days: int, members: list[dict[str, object]], override: str | None, accepted: str | None
+) -> str:
+    """'5 days: all delivered', '2 short (accepted)', '1 waiting'."""
+    short = sum(1 for m in members if m["short"])
+    waiting = sum(1 for m in members if m["delivered_at"] is None and not m["short"])
+    if short:
+        text = f"{short} short"
+        return text + (" (accepted)" if override or accepted else "")
+    if waiting:
+        return f"{days} days: {waiting} waiting"
+    return f"{days} days: all delivered" if members else f"{days} days"
 
 
 @click.group()
@@ -373,7 +449,8 @@ def proposal() -> None:
 def proposal_circulate(
     state: State, ref: str, title: str, file: Path, disclosure: str | None, as_json: bool
 ) -> None:
-    """Send a proposal to the working party; its discussion period starts now.
+    """Send a proposal to the working party; its discussion period starts when it
+    has reached every member.
 
     \b
     Example:

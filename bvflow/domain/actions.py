@@ -33,6 +33,7 @@ ACTIONS: Final = frozenset(
         "indicator.target_recorded",
         "meeting.cancelled",
         "meeting.notice_overridden",
+        "meeting.short_notice_accepted",
         "meeting.rescheduled",
         "meeting.scheduled",
         "notification.failed",

@@ -1,4 +1,4 @@
-"""Involvement: who takes part, by which methods, what they agree, and lawful notice.
+"""Involvement: who takes part, by which methods, what they agree, and the notice agreed.
 
 The lists come from the source document "Involvement in Best Value": its methods of
 involvement, who will be involved, and the agreements it names (baseline profile,
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Final
 
-from bvflow.domain.calendar import NATIONS, WorkingCalendar
+from bvflow.domain.calendar import NATIONS
+from bvflow.domain.notice import COUNTINGS, DEFAULT_AGREED_DAYS
 
 CATEGORIES: Final[dict[str, str]] = {
     "action_groups": "Action groups",
@@ -55,36 +55,42 @@ AGREEMENT_ITEMS: Final[dict[str, str]] = {
     "timetable": "Timetable",
 }
 DISCLOSURES: Final = ("public", "restricted", "confidential")
-# Clear working days of notice before a meeting, by nation (Wales: 3).
-DEFAULT_NOTICE_DAYS: Final[dict[str, int]] = {
-    "england": 5,
-    "wales": 3,
-    "scotland": 5,
-    "northern-ireland": 5,
-}
+# The agreed notice of a working-party or public meeting, in clear working days, by nation:
+# the seeds' "sufficient time for full and genuine discussion". Statutory meetings follow
+# the law instead (bvflow.domain.notice).
+DEFAULT_NOTICE_DAYS: Final[dict[str, int]] = dict.fromkeys(NATIONS, DEFAULT_AGREED_DAYS)
 
 
 @dataclass(frozen=True)
 class InvolvementSettings:
-    """The workflow's categories of representative organisation and its notice periods."""
+    """The workflow's categories of representative organisation and its notice settings."""
 
     categories: Mapping[str, str] = field(default_factory=lambda: dict(CATEGORIES))
+    # The agreed notice of working-party and public meetings, by nation.
     meeting_notice_days: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_NOTICE_DAYS)
     )
+    # How the clear days of a statutory meeting's notice are counted (see domain.notice).
+    statutory_clear_days: str = "working"
 
     def notice_days(self, nation: str) -> int:
-        return self.meeting_notice_days.get(nation, DEFAULT_NOTICE_DAYS.get(nation, 5))
+        return self.meeting_notice_days.get(nation, DEFAULT_AGREED_DAYS)
 
     def __hash__(self) -> int:
-        return hash((tuple(self.categories.items()), tuple(self.meeting_notice_days.items())))
+        return hash(
+            (
+                tuple(self.categories.items()),
+                tuple(self.meeting_notice_days.items()),
+                self.statutory_clear_days,
+            )
+        )
 
 
 def parse_involvement(data: object) -> InvolvementSettings:
     """``involvement:`` from a workflow file; ``ValueError`` names the problem."""
     if not isinstance(data, Mapping):
         raise ValueError("involvement must be a mapping")
-    unknown = sorted(set(data) - {"categories", "meeting_notice_days"})
+    unknown = sorted(set(data) - {"categories", "meeting_notice_days", "statutory_clear_days"})
     if unknown:
         raise ValueError(f"involvement: unknown key {unknown[0]!r}")
     categories = data.get("categories", CATEGORIES)
@@ -113,17 +119,15 @@ def parse_involvement(data: object) -> InvolvementSettings:
             "involvement.meeting_notice_days must be 0-60 working days, or a "
             f"mapping of nations ({', '.join(NATIONS)}) to that"
         )
-    return InvolvementSettings(dict(categories), {**DEFAULT_NOTICE_DAYS, **dict(notice)})
-
-
-def earliest_lawful_meeting(calendar: WorkingCalendar, notice_on: date, days: int) -> date:
-    """The first date a meeting may be held if notice goes out on ``notice_on``.
-
-    Clear days exclude the day the notice is sent and the day of the meeting.
-    """
-    if days <= 0:
-        return notice_on
-    return calendar.nth_counting_day(notice_on, days) + timedelta(days=1)
+    counting = data.get("statutory_clear_days", "working")
+    if counting not in COUNTINGS:
+        raise ValueError(
+            f"involvement.statutory_clear_days must be one of {', '.join(COUNTINGS)} "
+            "(working: weekends and holidays do not count, the default)"
+        )
+    return InvolvementSettings(
+        dict(categories), {**DEFAULT_NOTICE_DAYS, **dict(notice)}, str(counting)
+    )
 
 
 def paper_disclosure(explicit: str | None, agreed_default: str) -> str:

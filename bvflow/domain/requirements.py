@@ -20,6 +20,20 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
+class MeetingFact:
+    """A meeting of the current stage entry, with whoever got short notice of it."""
+
+    id: int
+    title: str
+    kind: str
+    on: date
+    held: bool
+    notice: str  # the rule, described with its citation
+    short: tuple[str, ...] = ()  # "Name (email): 3 of 5", or "...: not yet delivered"
+    accepted: str | None = None  # the coordinator's reason for accepting short notice
+
+
+@dataclass(frozen=True)
 class StageFacts:
     """What is known about a review in its current stage, as the guards need it."""
 
@@ -36,9 +50,10 @@ class StageFacts:
     # Involvement in this stage: category -> the distinct methods it was involved by.
     involved: Mapping[str, frozenset[str]] = field(default_factory=dict)
     agreed: frozenset[str] = field(default_factory=frozenset)
-    # Proposals circulated in this stage: (title, clear working days of discussion so far).
-    proposals: tuple[tuple[str, int], ...] = ()
-    meetings_held: int = 0
+    # Proposals circulated in this stage: (title, clear working days of discussion since it
+    # reached every member, the members it has not reached yet).
+    proposals: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    meetings: tuple[MeetingFact, ...] = ()
     # Indicators with at least one comparator figure; the options appraisal; the plan.
     benchmarked: int = 0
     options: int = 0
@@ -271,13 +286,14 @@ def _parse_agreement(value: object) -> Requirement:
 
 @dataclass(frozen=True)
 class ProposalRequirement:
-    """A proposal was circulated in this stage and each has had its discussion period."""
+    """A proposal was circulated in this stage and each has had its discussion period,
+    counted from when its papers reached the last member."""
 
     days: int
     kind: ClassVar[str] = "proposal"
 
     def describe(self) -> str:
-        return f"proposal: circulated, then {self.days} clear working days of discussion"
+        return f"proposal: delivered, then {self.days} clear working days of discussion"
 
     def as_data(self) -> dict[str, object]:
         return {"proposal": self.days}
@@ -291,15 +307,28 @@ class ProposalRequirement:
                     f"bvflow proposal circulate {facts.review} --title ... --file PATH",
                 )
             ]
-        return [
-            Unmet(
-                "proposal",
-                f"proposal '{title}' has had {ran} of {self.days} clear working days of discussion",
-                "wait for its discussion period to run (suspended days do not count)",
-            )
-            for title, ran in facts.proposals
-            if ran < self.days
-        ]
+        found = []
+        for title, ran, waiting in facts.proposals:
+            if waiting:
+                found.append(
+                    Unmet(
+                        "proposal",
+                        f"proposal '{title}' has not reached {'; '.join(waiting)}: its "
+                        f"{self.days} clear working days start when it reaches every member",
+                        "run bvflow sweep to deliver it; if delivery failed, correct the "
+                        "address (bvflow party update) and bvflow outbox retry",
+                    )
+                )
+            elif ran < self.days:
+                found.append(
+                    Unmet(
+                        "proposal",
+                        f"proposal '{title}' has had {ran} of {self.days} clear working days "
+                        "of discussion since it reached every member",
+                        "wait for its discussion period to run (suspended days do not count)",
+                    )
+                )
+        return found
 
 
 @requirement_kind("proposal")
@@ -309,39 +338,82 @@ def _parse_proposal(value: object) -> Requirement:
     return ProposalRequirement(value)
 
 
+def _kinds_text(kinds: tuple[str, ...]) -> str:
+    names = [k.replace("_", "-") for k in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 @dataclass(frozen=True)
 class MeetingRequirement:
-    """A meeting of the working party was held in this stage, with lawful notice."""
+    """Meetings of the given kinds were held in this stage, every member having had the
+    notice the kind needs (lawful for committee, cabinet and council; agreed otherwise), or
+    the coordinator having accepted the short notice with a reason."""
 
     count: int = 1
+    kinds: tuple[str, ...] = ("working_party",)
     kind: ClassVar[str] = "meeting"
 
+    def _noun(self) -> str:
+        plural = "s" if self.count != 1 else ""
+        return f"{_kinds_text(self.kinds)} meeting{plural}"
+
     def describe(self) -> str:
-        return f"meeting: {self.count} held with lawful notice"
+        label = "lawful" if set(self.kinds) <= {"committee", "cabinet", "council"} else "full"
+        return f"meeting: {self.count} {self._noun()} held with {label} notice"
 
     def as_data(self) -> dict[str, object]:
-        return {"meeting": self.count}
+        if self.kinds == ("working_party",):
+            return {"meeting": self.count}
+        return {"meeting": {"count": self.count, "kinds": list(self.kinds)}}
 
     def unmet(self, facts: StageFacts) -> list[Unmet]:
-        if facts.meetings_held >= self.count:
-            return []
-        return [
+        mine = [m for m in facts.meetings if m.kind in self.kinds and m.held]
+        found = [
             Unmet(
                 "meeting",
-                f"{facts.meetings_held} of {self.count} meeting"
-                f"{'s' if self.count != 1 else ''} held in stage {facts.stage}",
-                f"bvflow meeting schedule {facts.review} --title ... --at DATETIME --place ...",
+                f"meeting {m.id} '{m.title}' on {m.on:%A} {m.on.day} {m.on:%B %Y} was held on "
+                f"short notice; it needs {m.notice}. Short: {'; '.join(m.short)}",
+                f"bvflow meeting accept-notice {facts.review} {m.id} --reason ...",
             )
+            for m in mine
+            if m.short and not m.accepted
         ]
+        counted = sum(1 for m in mine if not m.short or m.accepted)
+        if counted + len(found) < self.count:
+            found.append(
+                Unmet(
+                    "meeting",
+                    f"{counted} of {self.count} {self._noun()} held with full notice in "
+                    f"stage {facts.stage}",
+                    f"bvflow meeting schedule {facts.review} --kind {self.kinds[0]} --title ... "
+                    "--at DATETIME --place ...",
+                )
+            )
+        return found
 
 
 @requirement_kind("meeting")
 def _parse_meeting(value: object) -> Requirement:
+    from bvflow.domain.notice import MEETING_KINDS
+
+    problem = (
+        "meeting must be true, the number of meetings (1-50), or {count: N, kinds: [...]} "
+        f"with kinds from {', '.join(MEETING_KINDS)}"
+    )
+    kinds: tuple[str, ...] = ("working_party",)
+    if isinstance(value, Mapping):
+        if set(value) - {"count", "kinds"} or not isinstance(value.get("kinds", []), list):
+            raise ValueError(problem)
+        listed = value.get("kinds") or ["working_party"]
+        if not all(k in MEETING_KINDS for k in listed) or len(set(listed)) != len(listed):
+            raise ValueError(problem)
+        kinds = tuple(listed)
+        value = value.get("count", 1)
     if value is True:
-        return MeetingRequirement()
+        return MeetingRequirement(1, kinds)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
-        raise ValueError("meeting must be true or the number of meetings (1-50)")
-    return MeetingRequirement(value)
+        raise ValueError(problem)
+    return MeetingRequirement(value, kinds)
 
 
 @dataclass(frozen=True)

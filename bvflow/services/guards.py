@@ -14,7 +14,7 @@ from typing import Any, Final
 from bvflow.domain.requirements import StageFacts
 from bvflow.domain.timetable import StageTiming
 from bvflow.errors import Unmet
-from bvflow.services import appraisal, evidence, involvement, performance, plan
+from bvflow.services import appraisal, evidence, involvement, meetings, performance, plan
 from bvflow.services.app import Loaded, timing
 from bvflow.store import Session
 
@@ -27,7 +27,7 @@ PROVIDERS: Final[dict[str, Provider]] = {
     "involvement": involvement.involvement_facts,
     "agreement": involvement.agreement_facts,
     "proposal": involvement.proposal_facts,
-    "meeting": involvement.meeting_facts,
+    "meeting": meetings.meeting_facts,
     "indicators": performance.indicator_facts,
     "options": appraisal.option_facts,
     "improvement_plan": plan.plan_facts,

@@ -8,31 +8,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from bvflow import inputs
-from bvflow.domain.calendar import local_date, london_instant
+from bvflow.domain.calendar import local_date
 from bvflow.domain.involvement import (
     AGREEMENT_ITEMS,
     DISCLOSURES,
     METHODS,
     ROLES,
-    earliest_lawful_meeting,
     paper_disclosure,
 )
 from bvflow.domain.timetable import stage_timing
-from bvflow.errors import InputError, NotFoundError, RefusedError
+from bvflow.errors import InputError, NotFoundError
 from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.notices import context_for, everyone, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
-from bvflow.store.models import Activity, Agreement, Evidence, Meeting, PartyMember, Proposal
+from bvflow.store.models import Activity, Agreement, Evidence, PartyMember, Proposal
 
 # --- the working party ---------------------------------------------------------------------
 
@@ -238,7 +236,7 @@ def activities(app: App, ref: str) -> list[ActivityView]:
 # --- papers (stored as evidence) -----------------------------------------------------------
 
 
-def _paper(
+def paper_row(
     loaded: Loaded, app: App, kind: str, path: Path, title: str, disclosure: str, now: datetime
 ) -> Evidence:
     if disclosure not in DISCLOSURES:
@@ -259,272 +257,11 @@ def _paper(
     )
 
 
-def _paper_dicts(papers: Sequence[Evidence]) -> list[dict[str, Any]]:
+def paper_dicts(papers: Sequence[Evidence]) -> list[dict[str, Any]]:
     return [
         {"id": p.id, "title": p.title, "file_name": p.file_name, "disclosure": p.disclosure}
         for p in papers
     ]
-
-
-# --- meetings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeetingView(View):
-    id: int
-    uid: str
-    sequence: int
-    stage: str
-    title: str
-    place: str
-    starts_at: str
-    minutes: int
-    status: str
-    notice_days: int
-    override_reason: str | None
-
-
-def _meeting_view(row: Meeting) -> MeetingView:
-    return MeetingView(
-        int(row.id or 0),
-        row.uid,
-        row.sequence,
-        row.stage,
-        row.title,
-        row.place,
-        row.starts_at.isoformat(),
-        row.minutes,
-        row.status,
-        row.notice_days,
-        row.override_reason,
-    )
-
-
-def _check_notice(
-    session: Session, loaded: Loaded, starts_at: datetime, now: datetime, override: str | None
-) -> int:
-    """Refuse a meeting inside the notice window unless overridden; returns the notice days."""
-    nation = repo.load_authority(session).nation
-    days = loaded.definition.involvement.notice_days(nation)
-    today, day = local_date(now), local_date(starts_at)
-    if starts_at <= now:
-        raise InputError("the meeting must be in the future")
-    clear = loaded.calendar.clear_days_between(today, day)
-    if clear < days and override is None:
-        earliest = earliest_lawful_meeting(loaded.calendar, today, days)
-        working = earliest
-        while not loaded.calendar.is_working_day(working):
-            working += timedelta(days=1)
-        first = (
-            ""
-            if working == earliest
-            else f", the first working day {working:%A} {working.day} {working:%B %Y}"
-        )
-        raise RefusedError(
-            loaded.review.ref,
-            "schedule a meeting for",
-            f"notice sent today gives {clear} of {days} clear working days before "
-            f"{day:%A} {day.day} {day:%B %Y}; the earliest lawful date is "
-            f"{earliest:%A} {earliest.day} {earliest:%B %Y}{first} (or override with --reason)",
-        )
-    return days
-
-
-def _queue_meeting(
-    session: Session,
-    loaded: Loaded,
-    meeting: Meeting,
-    kind: str,
-    now: datetime,
-    papers: Sequence[Evidence],
-    reason: str | None,
-) -> None:
-    assert meeting.id is not None
-    context = context_for(
-        loaded,
-        repo.load_authority(session).name,
-        timing(session, loaded, now),
-        meeting={
-            "id": meeting.id,
-            "uid": meeting.uid,
-            "sequence": meeting.sequence,
-            "title": meeting.title,
-            "place": meeting.place,
-            "starts_at": meeting.starts_at.isoformat(),
-            "minutes": meeting.minutes,
-            "status": meeting.status,
-            "notice_days": meeting.notice_days,
-            "override_reason": meeting.override_reason,
-        },
-        reason=reason,
-        at=now.isoformat(),
-    )
-    key = f"meeting:{meeting.id}:{meeting.sequence}"
-    rows = outbox_rows(
-        loaded.review,
-        kind,
-        key,
-        everyone(session, loaded.review),
-        context,
-        now,
-        _paper_dicts(papers),
-    )
-    repo.queue_messages(session, rows)
-
-
-def _when(at: datetime) -> datetime:
-    return london_instant(at)
-
-
-def schedule_meeting(
-    app: App,
-    ref: str,
-    title: str,
-    at: datetime,
-    place: str,
-    papers: Sequence[Path] = (),
-    disclosure: str | None = None,
-    minutes: int = 120,
-    override_reason: str | None = None,
-) -> MeetingView:
-    """Schedule a meeting and send its notice, papers and invitation to the working party."""
-    title = inputs.text(title, "the title")
-    place = inputs.text(place, "the place")
-    reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
-    at = _when(at)
-    loaded = load_live(app, ref, "schedule a meeting for")
-    now = app.now()
-    with app.db.read() as session:
-        agreed = default_disclosure(session, int(loaded.review.id or 0))
-    level = paper_disclosure(disclosure, agreed)
-    rows = [_paper(loaded, app, "meeting_papers", p, p.name, level, now) for p in papers]
-    with app.db.write() as session:
-        days = _check_notice(session, loaded, at, now, reason)
-        for row in rows:
-            repo.add_evidence(session, row)
-        meeting = Meeting(
-            review_id=int(loaded.review.id or 0),
-            stage=loaded.review.stage,
-            uid=f"{uuid.uuid4()}@bvflow",
-            title=title,
-            place=place,
-            starts_at=at,
-            minutes=minutes,
-            papers=json.dumps([r.id for r in rows]),
-            notice_days=days,
-            override_reason=reason,
-            notice_sent_at=now,
-            created_by=app.actor,
-        )
-        changes.insert(session, meeting)
-        if reason is not None:
-            record_change(
-                session,
-                app,
-                now,
-                loaded,
-                "meeting.notice_overridden",
-                {"meeting_id": meeting.id, "reason": reason, "notice_days": days},
-            )
-        record_change(
-            session,
-            app,
-            now,
-            loaded,
-            "meeting.scheduled",
-            {
-                "meeting_id": meeting.id,
-                "uid": meeting.uid,
-                "title": title,
-                "place": place,
-                "starts_at": at.isoformat(),
-                "papers": [r.id for r in rows],
-            },
-        )
-        _queue_meeting(session, loaded, meeting, "meeting_notice", now, rows, None)
-    return _meeting_view(meeting)
-
-
-def _meeting(session: Session, loaded: Loaded, meeting_id: int, now: datetime) -> Meeting:
-    meeting = repo.load_meeting(session, int(loaded.review.id or 0), meeting_id)
-    if meeting.status == "cancelled":
-        raise RefusedError(loaded.review.ref, "change meeting", f"{meeting_id} is cancelled")
-    if meeting.starts_at <= now:
-        raise RefusedError(
-            loaded.review.ref, "change meeting", f"{meeting_id} has already taken place"
-        )
-    return meeting
-
-
-def reschedule_meeting(
-    app: App,
-    ref: str,
-    meeting_id: int,
-    at: datetime | None = None,
-    place: str | None = None,
-    override_reason: str | None = None,
-) -> MeetingView:
-    """Move a meeting: the notice period applies again, and the invitation is updated."""
-    if at is None and place is None:
-        raise InputError("give a new --at or --place")
-    reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
-    loaded = load_live(app, ref, "reschedule a meeting of")
-    now = app.now()
-    with app.db.write() as session:
-        meeting = _meeting(session, loaded, meeting_id, now)
-        moved: dict[str, object] = {"sequence": meeting.sequence + 1}
-        if at is not None:
-            starts = _when(at)
-            moved["notice_days"] = _check_notice(session, loaded, starts, now, reason)
-            moved.update(starts_at=starts, override_reason=reason, notice_sent_at=now)
-        if place is not None:
-            moved["place"] = inputs.text(place, "the place")
-        changes.update(session, meeting, moved)
-        record_change(
-            session,
-            app,
-            now,
-            loaded,
-            "meeting.rescheduled",
-            {
-                "meeting_id": meeting.id,
-                "starts_at": meeting.starts_at.isoformat(),
-                "place": meeting.place,
-                "sequence": meeting.sequence,
-                "override_reason": reason,
-            },
-        )
-        papers = repo.evidence_by_ids(session, json.loads(meeting.papers))
-        _queue_meeting(session, loaded, meeting, "meeting_updated", now, papers, reason)
-    return _meeting_view(meeting)
-
-
-def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> MeetingView:
-    """Cancel a meeting; calendars receive a CANCEL for the same UID."""
-    why = inputs.reason(reason, "cancelling a meeting")
-    loaded = load_live(app, ref, "cancel a meeting of")
-    now = app.now()
-    with app.db.write() as session:
-        meeting = _meeting(session, loaded, meeting_id, now)
-        changes.update(
-            session, meeting, {"status": "cancelled", "sequence": meeting.sequence + 1}
-        )
-        record_change(
-            session,
-            app,
-            now,
-            loaded,
-            "meeting.cancelled",
-            {"meeting_id": meeting.id, "reason": why, "sequence": meeting.sequence},
-        )
-        _queue_meeting(session, loaded, meeting, "meeting_cancelled", now, [], why)
-    return _meeting_view(meeting)
-
-
-def meetings(app: App, ref: str) -> list[MeetingView]:
-    with app.db.read() as session:
-        review = repo.load_review(session, ref)
-        return [_meeting_view(m) for m in repo.meetings_for(session, int(review.id or 0))]
 
 
 # --- proposals -----------------------------------------------------------------------------
@@ -543,14 +280,15 @@ class ProposalView(View):
 def circulate_proposal(
     app: App, ref: str, title: str, file: Path, disclosure: str | None = None
 ) -> ProposalView:
-    """Send a proposal to the working party; its discussion period starts now."""
+    """Send a proposal to the working party; its discussion period starts when it
+    has reached every member."""
     title = inputs.text(title, "the title")
     loaded = load_live(app, ref, "circulate a proposal for")
     now = app.now()
     with app.db.read() as session:
         agreed = default_disclosure(session, int(loaded.review.id or 0))
     level = paper_disclosure(disclosure, agreed)
-    paper = _paper(loaded, app, "proposal", file, title, level, now)
+    paper = paper_row(loaded, app, "proposal", file, title, level, now)
     with app.db.write() as session:
         repo.add_evidence(session, paper)
         proposal = Proposal(
@@ -592,7 +330,7 @@ def circulate_proposal(
                 everyone(session, loaded.review),
                 context,
                 now,
-                _paper_dicts([paper]),
+                paper_dicts([paper]),
             ),
         )
     return ProposalView(
@@ -813,32 +551,36 @@ def agreement_facts(session: Session, loaded: Loaded, _now: datetime) -> dict[st
 
 
 def proposal_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
-    """For ``proposal``: each proposal of this stage entry, with its clear days of discussion."""
+    """For ``proposal``: each proposal of this stage entry, with its clear days of discussion
+    since its papers reached the last working-party member (and who they have not reached)."""
     review = loaded.review
     review_id = int(review.id or 0)
+    members = {m.email.lower() for m in repo.party_for(session, review_id)}
     found = []
     for proposal in repo.proposals_for(session, review_id, review.stage):
         if proposal.circulated_at < review.stage_entered_at:
             continue
-        paused = repo.suspensions_since(session, review_id, proposal.circulated_at)
-        ran = stage_timing(
-            loaded.calendar,
-            proposal.circulated_at,
-            now,
-            0,
-            None,
-            [(s.started_at, s.ended_at) for s in paused],
-        ).clear_days
-        found.append((proposal.title, ran))
+        copies = [
+            d
+            for d in repo.deliveries(session, f"proposal:{proposal.id}")
+            if d.role in ROLES and d.email.lower() in members
+        ]
+        waiting = tuple(
+            f"{d.name or d.email} ({d.email}, {'failed' if d.status == 'failed' else 'waiting'})"
+            for d in copies
+            if d.sent_at is None
+        )
+        ran = 0
+        if not waiting:
+            started = max([d.sent_at for d in copies if d.sent_at], default=proposal.circulated_at)
+            paused = repo.suspensions_since(session, review_id, started)
+            ran = stage_timing(
+                loaded.calendar,
+                started,
+                now,
+                0,
+                None,
+                [(s.started_at, s.ended_at) for s in paused],
+            ).clear_days
+        found.append((proposal.title, ran, waiting))
     return {"proposals": tuple(found)}
-
-
-def meeting_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
-    """For ``meeting``: the meetings held (not cancelled) during this stage entry."""
-    review = loaded.review
-    held = [
-        m
-        for m in repo.meetings_for(session, int(review.id or 0), review.stage)
-        if m.status == "scheduled" and review.stage_entered_at <= m.starts_at <= now
-    ]
-    return {"meetings_held": len(held)}

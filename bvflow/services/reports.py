@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from bvflow.domain.calendar import local_date
 from bvflow.domain.involvement import DISCLOSURES
+from bvflow.domain.notice import MEETING_KINDS
 from bvflow.errors import InputError
 from bvflow.exports import to_csv
 from bvflow.files import check_output, protected_paths, write_output
@@ -26,10 +27,11 @@ from bvflow.services.app import App, Loaded, load, timing
 from bvflow.services.appraisal import appraisal_of
 from bvflow.services.audit import verify
 from bvflow.services.corrections import corrections_of
+from bvflow.services.meetings import notices_given, stored_rule
 from bvflow.services.performance import comparisons, indicator_views
 from bvflow.services.reviews import event_dict
 from bvflow.store import Session, repo
-from bvflow.store.models import Review
+from bvflow.store.models import Meeting, Review
 
 AUDIENCES: Final = {
     "public": frozenset({"public"}),
@@ -83,7 +85,11 @@ def _overrides(session: Session, ref: str, audience: str = "public") -> list[dic
     also names the login that recorded it when that is not the person named."""
     found = []
     for event in repo.find_events(session, repo.EventFilter(review=ref)):
-        if event.action in ("review.timetable_overridden", "meeting.notice_overridden"):
+        if event.action in (
+            "review.timetable_overridden",
+            "meeting.notice_overridden",
+            "meeting.short_notice_accepted",
+        ):
             login = event.login or event.data.get("login")
             who = event.actor
             if audience == "internal" and login and login != event.actor:
@@ -145,6 +151,22 @@ class ReportData:
     corrections: list[dict[str, Any]] = field(default_factory=list)
     as_of: str | None = None  # the moment shown, when replayed from the chain
     as_of_seq: int | None = None
+
+
+def _meeting(session: Session, loaded: Loaded, m: Meeting, now: datetime) -> dict[str, Any]:
+    """A meeting as reports show it: its kind, the notice it needs with the rule's source,
+    and how many members got short notice (never who: addresses are not for every audience)."""
+    short = [n for n in notices_given(session, loaded, m, now) if n.short]
+    return {
+        "title": m.title,
+        "kind": MEETING_KINDS[m.kind],
+        "starts_at": m.starts_at.isoformat(),
+        "place": m.place,
+        "status": m.status,
+        "notice": stored_rule(m, loaded.calendar.nation).describe(),
+        "short": len(short),
+        "override_reason": m.override_reason or m.short_notice_accepted,
+    }
 
 
 def _party(session: Session, review_id: int, audience: str) -> list[dict[str, Any]]:
@@ -293,16 +315,7 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
             }
             for a in repo.activities_for(session, review_id)
         ],
-        meetings=[
-            {
-                "title": m.title,
-                "starts_at": m.starts_at.isoformat(),
-                "place": m.place,
-                "status": m.status,
-                "override_reason": m.override_reason,
-            }
-            for m in repo.meetings_for(session, review_id)
-        ],
+        meetings=[_meeting(session, loaded, m, now) for m in repo.meetings_for(session, review_id)],
         proposals=proposals,
         evidence=papers,
         withheld=withheld,

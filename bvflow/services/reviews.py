@@ -28,6 +28,7 @@ from bvflow.services.app import (
 )
 from bvflow.services.corrections import CorrectionView, corrections_of
 from bvflow.services.guards import unmet_to_leave
+from bvflow.services.meetings import notice_warnings
 from bvflow.services.notices import queue_for_event
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import DefinitionRow, Review, Suspension
@@ -228,7 +229,10 @@ def show_review(app: App, ref: str, history: int = 10) -> ReviewView:
             history=list(reversed(events)),
             workflow_title=definition.title,
             corrections=corrections_of(session, review),
-            warnings=_waiting(app, session, review),
+            warnings=[
+                *_waiting(app, session, review),
+                *(notice_warnings(session, loaded, app.now()) if live else []),
+            ],
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, LargeBinary, MetaData, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -251,7 +252,13 @@ class Activity(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    """A working-party meeting; ``uid`` and ``sequence`` are its iCalendar identity."""
+    """A meeting of the review; ``uid`` and ``sequence`` are its iCalendar identity.
+
+    ``kind`` says which notice rule applies (bvflow.domain.notice); the rule's days and
+    counting are kept as scheduled. Notice runs from each member's delivery of the outbox
+    rows of ``notice_sequence`` (the sequence that last set the time; None for meetings
+    scheduled before 0009, meaning ``sequence``).
+    """
 
     __tablename__ = "meetings"
     __table_args__ = (UniqueConstraint("uid"),)
@@ -270,6 +277,16 @@ class Meeting(SQLModel, table=True):
     override_reason: str | None = None
     notice_sent_at: datetime = Field(sa_column=_instant())
     created_by: str
+    kind: str = Field(
+        default="working_party", sa_column_kwargs={"server_default": "working_party"}
+    )
+    key_decision: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    notice_counting: str = Field(
+        default="working", sa_column_kwargs={"server_default": "working"}
+    )
+    notice_sequence: int | None = None
+    # Short notice found after the event (a late delivery), accepted by the coordinator.
+    short_notice_accepted: str | None = None
 
 
 class Proposal(SQLModel, table=True):

@@ -35,9 +35,11 @@ from bvflow.store.repo.involvement import (
     proposals_for,
 )
 from bvflow.store.repo.outbox import (
+    Delivery,
     OutboxFilter,
     add_watcher,
     claim_due,
+    deliveries,
     existing_keys,
     find_messages,
     load_message,
@@ -93,6 +95,8 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "Delivery",
+    "deliveries",
     "CLOCK_TOLERANCE",
     "EventFilter",
     "GUARDS",

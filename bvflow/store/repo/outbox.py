@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,36 @@ def remove_watcher(session: Session, review_id: int, email: str) -> bool:
         return False
     changes.delete(session, row)
     return True
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One recipient's copy of a notice: who, in which role, and whether it was delivered."""
+
+    email: str
+    name: str
+    role: str | None
+    status: str
+    sent_at: datetime | None
+
+
+def deliveries(session: Session, key: str) -> list[Delivery]:
+    """Every recipient's copy of the notice queued under ``key`` (``meeting:3:0``)."""
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.dedupe_key).startswith(f"{key}:", autoescape=True))
+        .order_by(col(OutboxMessage.id))
+    ).all()
+    return [
+        Delivery(
+            row.recipient,
+            row.recipient_name,
+            json.loads(row.context).get("recipient", {}).get("role"),
+            row.status,
+            row.sent_at,
+        )
+        for row in rows
+    ]
 
 
 def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:

@@ -1,0 +1,296 @@
+"""The timetable the law sets: each nation's notice rule, meeting kinds, and a clock that
+starts when each member's notice is delivered (docs/counting.md, "Notice of meetings")."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from conftest import Cli, events, query, snapshot
+
+from bvflow.cli.involvement import MEETING_KIND
+from bvflow.domain.calendar import LONDON
+from bvflow.domain.notice import MEETING_KINDS
+
+# One stage that needs a working-party meeting and a proposal's 10 days, then closed.
+WORKFLOW = """\
+name: notice-test
+title: Notice test
+version: 1
+stages:
+  - name: consult
+    title: Consult
+    requires:
+      - meeting: true
+      - proposal: 10
+  - name: closed
+    title: Closed
+    final: true
+"""
+MEMBERS = [
+    ("Sam Patel", "sam@unison.example", "UNISON", "trade_union", "member"),
+    ("Ann Lee", "ann@tenants.example", "Tenants' Federation", "tenants", "chair"),
+]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+def _review(cli: Cli, tmp_path: Path, nation: str = "england", workflow: str = WORKFLOW) -> str:
+    cli.ok("init", "--authority", "Exampleshire County Council", "--nation", nation)
+    path = tmp_path / "notice-test.yaml"
+    path.write_text(workflow)
+    ref = cli.ok("review", "create", "Refuse collection", "--service", "Waste",
+                 "--coordinator", "jo@exampleshire.gov.uk", "--workflow", str(path)).stdout.strip()
+    for name, email, org, category, role in MEMBERS:
+        cli.ok("party", "add", ref, "--name", name, "--email", email, "--organisation", org,
+               "--category", category, "--role", role)
+    cli.ok("sweep")
+    return ref
+
+
+def _show(cli: Cli, ref: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads(cli.ok("review", "show", ref, "--json").stdout)
+    return data
+
+
+def test_the_cli_offers_every_meeting_kind() -> None:
+    assert list(MEETING_KIND.choices) == list(MEETING_KINDS)
+
+
+@pytest.mark.parametrize(("nation", "days", "earliest", "cited"), [
+    ("england", 5, "Tuesday 12 January 2027", "Local Government Act 1972 ss.100A(6)(a) and "
+     "100B(3): five clear days for councils in England, by SI 2002/715"),
+    ("wales", 3, "Friday 8 January 2027", "ss.100A(6)(a) and 100BA(3): three clear days, "
+     "published electronically"),
+    ("scotland", 3, "Friday 8 January 2027", "Local Government (Scotland) Act 1973 ss.50A and "
+     "50B: three clear days"),
+    ("northern-ireland", 3, "Friday 8 January 2027", "Local Government Act (Northern Ireland) "
+     "2014 Sch 5 para 5(1)"),
+])
+def test_a_committee_needs_the_nations_lawful_notice(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path, nation: str, days: int,
+        earliest: str, cited: str) -> None:
+    travel.move_to(at("2027-01-04 10:00"))  # Monday; no holiday that week in any nation
+    ref = _review(cli, tmp_path, nation)
+    before = snapshot(cli.db)
+    day = datetime.strptime(earliest, "%A %d %B %Y")
+    early = day.replace(day=day.day - 1).strftime("%Y-%m-%d 10:00")
+    refused = cli("meeting", "schedule", ref, "--kind", "committee", "--title", "Committee",
+                  "--at", early, "--place", "Chamber")
+    assert refused.exit_code == 4, refused.stderr
+    assert f"gives {days - 1} of {days} clear working days" in refused.stderr
+    assert f"(lawful notice: {cited}" in refused.stderr.replace("Local Government Act 1972 ", "")\
+        or f"(lawful notice: {cited}" in refused.stderr
+    assert f"the earliest lawful date is {earliest}" in refused.stderr
+    assert snapshot(cli.db) == before
+    held = cli.ok("meeting", "schedule", ref, "--kind", "committee", "--title", "Committee",
+                  "--at", day.strftime("%Y-%m-%d 10:00"), "--place", "Chamber", "--json")
+    meeting = json.loads(held.stdout)
+    assert (meeting["kind"], meeting["notice_days"], meeting["lawful"]) == ("committee", days,
+                                                                            True)
+    assert cited in meeting["notice"]
+    (payload,) = [json.loads(e[6])["payload"] for e in events(cli.db)
+                  if e[2] == "meeting.scheduled"]
+    assert payload["kind"] == "committee"
+    assert cited in payload["notice"]
+
+
+def test_a_working_party_needs_the_agreed_notice_and_is_never_called_lawful(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    travel.move_to(at("2027-01-04 10:00"))
+    ref = _review(cli, tmp_path, "scotland")
+    refused = cli("meeting", "schedule", ref, "--title", "Working party", "--at",
+                  "2027-01-08 18:00", "--place", "Town Hall")
+    assert refused.exit_code == 4
+    assert "3 of 5 clear working days" in refused.stderr
+    assert "agreed notice: the council's workflow file" in refused.stderr
+    assert "lawful" not in refused.stderr
+    done = cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
+                  "2027-01-12 18:00", "--place", "Town Hall")
+    assert "counted from when each member's notice is delivered" in done.stdout
+
+
+def test_an_english_cabinet_meeting_takes_a_key_decision_by_default(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    travel.move_to(at("2027-01-04 10:00"))
+    ref = _review(cli, tmp_path)
+    refused = cli("meeting", "schedule", ref, "--kind", "cabinet", "--title", "Cabinet",
+                  "--at", "2027-01-20 10:00", "--place", "Chamber")
+    assert refused.exit_code == 4
+    assert "of 28 clear working days" in refused.stderr
+    assert "SI 2012/2089, reg 9" in refused.stderr
+    # 28 clear working days from Monday 4 January 2027: the earliest is Friday 12 February.
+    assert "the earliest lawful date is Friday 12 February 2027" in refused.stderr
+    cli.ok("meeting", "schedule", ref, "--kind", "cabinet", "--title", "Cabinet", "--at",
+           "2027-02-12 10:00", "--place", "Chamber")
+    plain = cli.ok("meeting", "schedule", ref, "--kind", "cabinet", "--no-key-decision",
+                   "--title", "Cabinet (no key decision)", "--at", "2027-01-12 10:00",
+                   "--place", "Chamber", "--json")
+    assert json.loads(plain.stdout)["notice_days"] == 5
+    assert query(cli.db, "SELECT kind, key_decision, notice_days FROM meetings ORDER BY id") == [
+        ("cabinet", True, 28), ("cabinet", False, 5)]
+
+
+def test_a_key_decision_is_refused_outside_an_english_cabinet(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    travel.move_to(at("2027-01-04 10:00"))
+    ref = _review(cli, tmp_path, "wales")
+    before = snapshot(cli.db)
+    for kind in ("cabinet", "committee"):
+        refused = cli("meeting", "schedule", ref, "--kind", kind, "--key-decision", "--title",
+                      "Cabinet", "--at", "2027-03-01 10:00", "--place", "Chamber")
+        assert refused.exit_code == 1
+        assert refused.stderr.count("\n") == 1
+        assert "--key-decision is only for a cabinet meeting in England" in refused.stderr
+    unknown = cli("meeting", "schedule", ref, "--kind", "jamboree", "--title", "X", "--at",
+                  "2027-03-01 10:00", "--place", "Y")
+    assert unknown.exit_code == 1
+    assert "jamboree" in unknown.stderr
+    assert snapshot(cli.db) == before
+
+
+def test_calendar_counting_is_a_workflow_setting(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    travel.move_to(at("2027-01-04 10:00"))
+    workflow = WORKFLOW.replace("stages:", "involvement:\n  statutory_clear_days: calendar\n"
+                                "stages:")
+    ref = _review(cli, tmp_path, "england", workflow)
+    # Five clear calendar days from Monday 4 January: 5-9 January; Sunday 10th is the earliest.
+    refused = cli("meeting", "schedule", ref, "--kind", "council", "--title", "Council",
+                  "--at", "2027-01-09 10:00", "--place", "Chamber")
+    assert "gives 4 of 5 clear days" in refused.stderr
+    assert "the earliest lawful date is Sunday 10 January 2027" in refused.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(workflow.replace("calendar\n", "fortnightly\n"))
+    invalid = cli("workflow", "validate", str(bad))
+    assert invalid.exit_code == 1
+    assert "statutory_clear_days must be one of working, calendar" in invalid.stdout + \
+        invalid.stderr
+
+
+def test_a_stopped_scheduler_leaves_members_short_and_the_meeting_unmet(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    """The outside review's case: scheduled and circulated on Fri 2 Apr 2027 for a meeting on
+    Wed 14 Apr, with the next sweep on Thu 8 Apr."""
+    travel.move_to(at("2027-04-02 10:00"))
+    ref = _review(cli, tmp_path)
+    paper = tmp_path / "proposal.txt"
+    paper.write_text("Proposal\n")
+    cli.ok("proposal", "circulate", ref, "--title", "Rounds", "--file", str(paper))
+    scheduled = cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
+                       "2027-04-14 18:00", "--place", "Town Hall")
+    assert "notices queued" in scheduled.stdout
+    # Not delivered yet, but delivery today would still give the full notice: no warning.
+    assert not [w for w in _show(cli, ref)["warnings"] if "short notice" in str(w)]
+    travel.move_to(at("2027-04-08 10:00"))  # the scheduler was stopped until now
+    cli.ok("sweep")
+    shown = _show(cli, ref)
+    (warning,) = [w for w in shown["warnings"] if "short notice" in str(w)]
+    assert "meeting 1 'Working party' on Wednesday 14 April 2027 is on short notice" in warning
+    assert "Sam Patel (sam@unison.example): 3 of 5" in warning
+    assert "Ann Lee (ann@tenants.example): 3 of 5" in warning
+    listed = json.loads(cli.ok("meeting", "list", ref, "--json").stdout)
+    assert [(m["email"], m["clear_days"], m["short"]) for m in listed[0]["members"]] == [
+        ("sam@unison.example", 3, True), ("ann@tenants.example", 3, True)]
+    table = cli.ok("meeting", "list", ref).stdout
+    assert "2 short" in table
+    # The proposal's ten days run from its delivery on the 8th, not from the 2nd.
+    (proposal,) = [u for u in shown["unmet"] if u["kind"] == "proposal"]
+    assert "has had 0 of 10 clear working days of discussion since it reached every member" in \
+        proposal["message"]
+    travel.move_to(at("2027-04-22 10:00"))  # 9 clear working days after the 8th
+    assert [u["kind"] for u in _show(cli, ref)["unmet"]] == ["meeting", "proposal"]
+    travel.move_to(at("2027-04-23 10:00"))
+    (unmet,) = _show(cli, ref)["unmet"]
+    assert unmet["kind"] == "meeting"
+    assert "was held on short notice; it needs 5 clear working days (agreed notice" in \
+        unmet["message"]
+    assert unmet["remedy"] == f"bvflow meeting accept-notice {ref} 1 --reason ..."
+    before = snapshot(cli.db)
+    assert cli("review", "advance", ref).exit_code == 4
+    assert snapshot(cli.db) == before
+    accepted = cli.ok("meeting", "accept-notice", ref, "1", "--reason",
+                      "Both members attended and asked to proceed")
+    assert "Short notice of meeting 1 accepted (short: Sam Patel; Ann Lee)" in accepted.stdout
+    (event,) = [e for e in events(cli.db) if e[2] == "meeting.short_notice_accepted"]
+    payload = json.loads(event[6])["payload"]
+    assert payload["reason"] == "Both members attended and asked to proceed"
+    assert [(s["email"], s["clear_days"]) for s in payload["short"]] == [
+        ("sam@unison.example", 3), ("ann@tenants.example", 3)]
+    assert query(cli.db, "SELECT short_notice_accepted FROM meetings") == [
+        ("Both members attended and asked to proceed",)]
+    assert _show(cli, ref)["unmet"] == []
+    assert "consult -> closed" in cli.ok("review", "advance", ref).stdout
+    assert json.loads(cli.ok("audit", "verify", "--json").stdout)["intact"] is True
+
+
+def test_a_failed_delivery_is_short_notice(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    travel.move_to(at("2027-01-04 10:00"))
+    ref = _review(cli, tmp_path)
+    cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at", "2027-01-20 18:00",
+           "--place", "Town Hall")
+    cli.ok("sweep")
+    # Sam's copy failed for good (as a bounced address would); Ann's was delivered.
+    from conftest import execute
+    execute(cli.db, "UPDATE outbox SET status = 'failed', sent_at = NULL "
+                    "WHERE recipient = 'sam@unison.example' AND kind = 'meeting_notice'")
+    listed = json.loads(cli.ok("meeting", "list", ref, "--json").stdout)
+    short = {m["email"]: m["short"] for m in listed[0]["members"]}
+    # Still time for a retry to deliver it with full notice: not short yet.
+    assert short == {"sam@unison.example": False, "ann@tenants.example": False}
+    travel.move_to(at("2027-01-15 10:00"))  # now even delivery today would be late
+    (warning,) = [w for w in _show(cli, ref)["warnings"] if "short notice" in str(w)]
+    assert "Sam Patel (sam@unison.example): failed" in warning
+    assert "Ann Lee" not in warning
+
+
+def test_accepting_short_notice_needs_someone_short_and_a_reason(
+        cli: Cli, travel: time_machine.Coordinates, tmp_path: Path) -> None:
+    travel.move_to(at("2027-01-04 10:00"))
+    ref = _review(cli, tmp_path)
+    cli.ok("meeting", "schedule", ref, "--title", "Working party", "--at", "2027-01-20 18:00",
+           "--place", "Town Hall")
+    cli.ok("sweep")
+    before = snapshot(cli.db)
+    nobody = cli("meeting", "accept-notice", ref, "1", "--reason", "Just in case")
+    assert nobody.exit_code == 4
+    assert "every member has had (or can still get) its full notice" in nobody.stderr
+    for args, code, words in [
+        ((ref, "1", "--reason", "  "), 1, "reason"),
+        ((ref, "9", "--reason", "x"), 1, "no meeting 9"),
+        ((ref, "one", "--reason", "x"), 1, "one"),
+        (("BV-1999-999", "1", "--reason", "x"), 1, "BV-1999-999"),
+        ((ref, "1"), 2, "--reason"),
+    ]:
+        result = cli("meeting", "accept-notice", *args)
+        assert result.exit_code == code, (args, result.stderr)
+        assert words in result.stderr
+        assert "Traceback" not in result.stderr
+    assert snapshot(cli.db) == before
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("{kinds: [jamboree]}", "kinds from working_party, committee"),
+    ("{count: 0, kinds: [committee]}", "meeting must be true"),
+    ("{kinds: [committee, committee]}", "meeting must be true"),
+    ("{when: soon}", "meeting must be true"),
+])
+def test_a_broken_meeting_requirement_is_named(cli: Cli, tmp_path: Path, value: str,
+                                               words: str) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(WORKFLOW.replace("- meeting: true", f"- meeting: {value}"))
+    result = cli("workflow", "validate", str(path))
+    assert result.exit_code == 1
+    assert words in result.stdout + result.stderr
+
+
+def test_the_bundled_workflow_requires_the_deciding_meeting(cli: Cli) -> None:
+    shown = cli.ok("workflow", "show", "best-value").stdout
+    assert "meeting: 1 committee or cabinet meeting held with lawful notice" in shown
+    assert "meeting: 1 working-party meeting held with full notice" in shown
