@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import Cli, events, execute
+from conftest import Cli, events, execute, query
 
 from bvflow.store import migrate
 from bvflow.store.database import SCHEMA_HEAD, Database
@@ -46,9 +46,12 @@ def test_downgrade_and_upgrade_keep_the_data(initialised: Cli,
         db.dispose()
     after = events(initialised.db)
     assert after[: len(before)] == before  # the history is kept, event for event
-    # The upgrade to 0007 sealed the state as it stood into one baseline event...
-    assert [e[2] for e in after[len(before):]] == ["audit.baseline"]
-    assert initialised.ok("audit", "verify").stdout.startswith("intact: 4 events")
+    # The upgrade to 0007 sealed the state as it stood into one baseline event, and 0010
+    # stored the bank holidays in force in another...
+    assert [e[2] for e in after[len(before):]] == ["audit.baseline", "calendar.holidays_stored"]
+    assert initialised.ok("audit", "verify").stdout.startswith("intact: 5 events")
+    assert query(initialised.db, "SELECT name FROM bank_holidays WHERE day = '2027-12-27'") == [
+        ("Christmas Day (observed)",)]
     # ...so from then on a change made outside bvflow is found.
     execute(initialised.db, "UPDATE reviews SET title = 'Forged'")
     found = initialised("audit", "verify")

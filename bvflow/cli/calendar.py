@@ -4,6 +4,7 @@ holidays the council works, which count."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -70,6 +71,87 @@ def open_(state: State, day: date, reason: str) -> None:
 
     open_day(state.app(), day, reason)
     click.echo(f"{day.isoformat()} is a working day for this council: {reason}")
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+@calendar.command()
+@json_option
+@pass_state
+def refresh(state: State, as_json: bool) -> None:
+    """Update the stored bank holidays from the installed holidays package (audited).
+
+    The calendar in force is stored in the database at init. Run this after upgrading
+    bvflow or when a bank holiday is proclaimed; it prints every day added and removed.
+    Today and the days already past are never changed.
+
+    \b
+    Example:
+      bvflow calendar refresh
+    """
+    from bvflow.services.bank_holidays import refresh as refresh_days
+
+    found = refresh_days(state.app())
+    if as_json:
+        emit_json(
+            {
+                "source": found.source,
+                "years": list(found.years),
+                "added": [{"day": d.isoformat(), "name": n} for d, n in found.added],
+                "removed": [{"day": d.isoformat(), "name": n} for d, n in found.removed],
+            }
+        )
+        return
+    first, last = found.years
+    if not found.added and not found.removed:
+        click.echo(f"Bank holidays {first}-{last} already match {found.source}: no change")
+        return
+    for day, name in found.added:
+        click.echo(f"added    {_day(day)}  {name}")
+    for day, name in found.removed:
+        click.echo(f"removed  {_day(day)}  {name}")
+    click.echo(
+        f"Bank holidays {first}-{last} now match {found.source}: "
+        f"{len(found.added)} added, {len(found.removed)} removed"
+    )
+
+
+@calendar.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@pass_state
+def import_(state: State, file: Path, as_json: bool) -> None:
+    """Add the council's local holidays from an iCalendar (.ics) or CSV file as closure days.
+
+    A CSV has the header 'date,name' and one YYYY-MM-DD date per line; an iCalendar file has
+    whole-day events (a multi-day event closes each day). Weekends, bank holidays, days
+    already closed and past days are skipped and listed. One audited event.
+
+    \b
+    Example:
+      bvflow calendar import glasgow-holidays.ics
+    """
+    from bvflow.services.bank_holidays import import_days
+
+    found = import_days(state.app(), file)
+    if as_json:
+        emit_json(
+            {
+                "file_sha256": found.sha256,
+                "added": [{"day": d.isoformat(), "name": n} for d, n in found.added],
+                "skipped": [
+                    {"day": d.isoformat(), "name": n, "why": w} for d, n, w in found.skipped
+                ],
+            }
+        )
+        return
+    for day, name in found.added:
+        click.echo(f"closed   {_day(day)}  {name}")
+    for day, name, why in found.skipped:
+        click.echo(f"skipped  {_day(day)}  {name}: {why}")
+    click.echo(f"{len(found.added)} closure day(s) added, {len(found.skipped)} skipped")
 
 
 @calendar.command(name="list")

@@ -462,7 +462,10 @@ def proposal_circulate(
     if as_json:
         emit_json(found.as_dict())
     else:
-        click.echo(f"Proposal {found.id} circulated ({found.disclosure}); notices queued")
+        click.echo(
+            f"Proposal {found.id} circulated ({found.disclosure}); notices queued. Its "
+            "discussion period starts when it has been delivered to every member"
+        )
 
 
 @proposal.command(name="list")

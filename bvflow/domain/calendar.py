@@ -1,5 +1,10 @@
 """The working-day calendar: weekends, a UK nation's bank holidays, council closure days.
 
+The bank holidays in force are the ones stored in the database (``StoredHolidays``: put
+there at ``init`` and by ``calendar refresh``, so the audit trail records every calendar a
+date was computed from). Only a year outside the stored ones falls back to the ``holidays``
+package, imported then.
+
 Counting rule (see docs/counting.md): periods are *clear* working days. The day a period
 starts does not count, and neither does the day on which it is tested: a stage entered on
 Monday with a 2-day minimum has Tuesday and Wednesday as its two clear days and may be left
@@ -8,14 +13,12 @@ from Thursday. A day on which the review was suspended at any time does not coun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from bvflow.errors import InputError
 
@@ -73,19 +76,29 @@ def london_instant(wall: datetime) -> datetime:
 
 
 @lru_cache(maxsize=64)
-def _bank_holidays(subdiv: str, year: int) -> dict[date, str]:
-    table = holidays.country_holidays("GB", subdiv=subdiv, years=[year])
+def library_holidays(nation: str, year: int) -> dict[date, str]:
+    """The ``holidays`` package's bank holidays of ``nation`` in ``year`` (imported on first
+    use: most commands read the stored calendar and never need it)."""
+    import holidays
+
+    table = holidays.country_holidays("GB", subdiv=NATIONS[nation], years=[year])
     return {d: str(name) for d, name in table.items()}
 
 
-@lru_cache(maxsize=200_000)
-def _is_working(
-    nation: str, closures: frozenset[date], day: date, opened: frozenset[date] = frozenset()
-) -> bool:
-    # Cached: a sweep asks about the same few hundred days for every review.
-    if day.weekday() >= 5 or day in closures:
-        return False
-    return day in opened or _bank_holidays(NATIONS[nation], day.year).get(day) is None
+@dataclass(frozen=True)
+class StoredHolidays:
+    """The bank holidays in force, as stored: the years they cover and each day's name."""
+
+    years: frozenset[int]
+    names: tuple[tuple[date, str], ...]
+
+    @classmethod
+    def of(cls, days: Mapping[date, str]) -> StoredHolidays:
+        return cls(frozenset(d.year for d in days), tuple(sorted(days.items())))
+
+    @cached_property
+    def by_day(self) -> dict[date, str]:
+        return dict(self.names)
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,9 @@ class WorkingCalendar:
     # Bank holidays the council works (Scottish councils often close on local holidays
     # instead): working days despite the national calendar.
     opened: frozenset[date] = field(default_factory=frozenset)
+    # The bank holidays stored in the database; None (or a year it does not cover) reads
+    # the holidays package.
+    stored: StoredHolidays | None = None
 
     def __post_init__(self) -> None:
         if self.nation not in NATIONS:
@@ -105,12 +121,16 @@ class WorkingCalendar:
 
     def bank_holiday(self, day: date) -> str | None:
         """The bank holiday's name on ``day`` in this nation, or None."""
-        return _bank_holidays(NATIONS[self.nation], day.year).get(day)
+        if self.stored is not None and day.year in self.stored.years:
+            return self.stored.by_day.get(day)
+        return library_holidays(self.nation, day.year).get(day)
 
     def is_working_day(self, day: date) -> bool:
         """True unless a weekend, a council closure day, or a bank holiday of this nation the
         council has not opened."""
-        return _is_working(self.nation, self.closures, day, self.opened)
+        if day.weekday() >= 5 or day in self.closures:
+            return False
+        return day in self.opened or self.bank_holiday(day) is None
 
     def counting_days(self, after: date, excluded: frozenset[date] = frozenset()) -> Iterator[date]:
         """Working days after ``after`` (exclusive) that are not ``excluded``, in order."""

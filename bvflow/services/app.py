@@ -11,7 +11,7 @@ from typing import Any
 
 from bvflow.clock import SYSTEM_CLOCK, Clock
 from bvflow.domain.audit import NewEvent, SealedEvent
-from bvflow.domain.calendar import WorkingCalendar
+from bvflow.domain.calendar import StoredHolidays, WorkingCalendar
 from bvflow.domain.definition import Definition
 from bvflow.domain.timetable import StageTiming, stage_timing
 from bvflow.errors import RefusedError
@@ -46,9 +46,14 @@ class Loaded:
 
 
 def calendar_for(session: Session) -> WorkingCalendar:
+    """The authority's calendar in force: the stored bank holidays, closures and openings."""
     authority = repo.load_authority(session)
+    stored = {row.day: row.name for row in repo.bank_holidays(session)}
     return WorkingCalendar(
-        authority.nation, repo.closure_days(session), repo.opened_days(session)
+        authority.nation,
+        repo.closure_days(session),
+        repo.opened_days(session),
+        StoredHolidays.of(stored) if stored else None,
     )
 
 

@@ -10,6 +10,7 @@ from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import NATIONS, local_date
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, calendar_for
+from bvflow.services.bank_holidays import store_holidays, years_around
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import Authority, Closure, Opening
 
@@ -79,16 +80,14 @@ def _record_authority(
     if current is None or (current.name, current.nation) != (new_name, new_nation):
         now = app.now()
         before = {"name": current.name, "nation": current.nation} if current else None
+        payload: dict[str, object] = {"name": new_name, "nation": new_nation, "before": before}
+        if current is None or current.nation != new_nation:
+            # The calendar in force is stored with the authority, so the record has it.
+            years = years_around(local_date(now))
+            stored = store_holidays(session, new_nation, years, now)
+            payload["bank_holidays"] = {"stored": stored, "years": [years[0], years[-1]]}
         repo.save_authority(session, new_name, new_nation, now)
-        repo.append_event(
-            session,
-            NewEvent(
-                now,
-                app.actor,
-                "authority.set",
-                payload={"name": new_name, "nation": new_nation, "before": before},
-            ),
-        )
+        repo.append_event(session, NewEvent(now, app.actor, "authority.set", payload=payload))
     return new_name, new_nation
 
 
@@ -242,6 +241,10 @@ def calendar_year(app: App, year: int) -> list[CalendarDay]:
         nation = repo.load_authority(session).nation
         closures = {c.day: c for c in repo.list_closures(session) if c.day.year == year}
         openings = {o.day: o for o in repo.list_openings(session) if o.day.year == year}
+        sources = {h.day: h.source for h in repo.bank_holidays(session) if h.day.year == year}
+    stored = calendar.stored is not None and year in calendar.stored.years
+    # A year outside the stored calendar is read from the package (not stored: say so).
+    fallback = "holidays package, not stored: run 'bvflow calendar refresh'"
     found = []
     day = date(year, 1, 1)
     while day.year == year:
@@ -254,7 +257,8 @@ def calendar_year(app: App, year: int) -> list[CalendarDay]:
             what = f"{holiday} (worked: {o.reason})"
             found.append(CalendarDay(day, True, what, f"opened by {o.added_by}"))
         elif holiday is not None and day.weekday() < 5:
-            found.append(CalendarDay(day, False, holiday, f"bank holiday ({nation})"))
+            source = sources.get(day, "") if stored else fallback
+            found.append(CalendarDay(day, False, holiday, f"bank holiday ({nation}; {source})"))
         day += timedelta(days=1)
     return found
 

@@ -35,6 +35,7 @@ from bvflow.store.types import UTCDateTime
 # a review is judged on: delivery outcomes are events of their own.
 STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.Authority,
+    models.BankHoliday,
     models.Closure,
     models.Opening,
     models.DefinitionRow,

@@ -51,6 +51,21 @@ class Closure(SQLModel, table=True):
     added_at: datetime = Field(sa_column=_instant())
 
 
+class BankHoliday(SQLModel, table=True):
+    """A bank holiday of the authority's nation, in force for its reviews' periods.
+
+    Stored at ``init`` from the ``holidays`` package and changed only by ``calendar
+    refresh``, each time in an audit event: every date bvflow computes comes from a calendar
+    the audit trail records. ``source`` names the package version it came from.
+    """
+
+    __tablename__ = "bank_holidays"
+    day: date = Field(primary_key=True)
+    name: str
+    source: str
+    added_at: datetime = Field(sa_column=_instant())
+
+
 class Opening(SQLModel, table=True):
     """A bank holiday the council works: a working day for its reviews."""
 

@@ -68,6 +68,7 @@ from bvflow.store.repo.reviews import (
     ReviewFilter,
     add_closure,
     add_review,
+    bank_holidays,
     closure_days,
     definitions_by_digest,
     enter_stage,
@@ -95,6 +96,7 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "bank_holidays",
     "Delivery",
     "deliveries",
     "CLOCK_TOLERANCE",

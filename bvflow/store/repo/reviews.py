@@ -14,6 +14,7 @@ from bvflow.errors import ConflictError, NotFoundError, StoreError
 from bvflow.store import changes
 from bvflow.store.models import (
     Authority,
+    BankHoliday,
     Closure,
     DefinitionRow,
     Opening,
@@ -57,6 +58,10 @@ def add_closure(session: Session, closure: Closure) -> None:
     if session.get(Closure, closure.day) is not None:
         raise StoreError(f"{closure.day.isoformat()} is already a closure day")
     changes.insert(session, closure)
+
+
+def bank_holidays(session: Session) -> Sequence[BankHoliday]:
+    return session.exec(select(BankHoliday).order_by(col(BankHoliday.day))).all()
 
 
 def opened_days(session: Session) -> frozenset[date]:

@@ -19,7 +19,6 @@ Create Date: 2026-12-01
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -87,8 +86,8 @@ def upgrade() -> None:
 
 def _baseline(bind: sa.Connection) -> None:
     """Seal the state as it stands into one event, if there is any state."""
-    from bvflow.domain.audit import NewEvent, seal
     from bvflow.store.changes import STATE_TABLES, Change, encode_row
+    from bvflow.store.migration_events import append_sealed
 
     found = sa.inspect(bind)
     changes = []
@@ -107,43 +106,11 @@ def _baseline(bind: sa.Connection) -> None:
             rows += 1
     if not rows:
         return
-    seq, prev = bind.execute(sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
-    if bind.dialect.name == "postgresql":
-        login = str(bind.execute(sa.text("SELECT session_user")).scalar_one())
-    else:
-        from bvflow.identity import os_login
-
-        login = os_login()
-    event = NewEvent(
-        datetime.now(UTC),
-        "bvflow db upgrade",
+    append_sealed(
+        bind,
         "audit.baseline",
-        payload={"why": "the state as it stood when events began to carry it"},
-        changes=tuple(changes),
-        login=login,
-    )
-    sealed = seal(event, int(seq) + 1, str(prev))
-    at = sealed.at if bind.dialect.name == "postgresql" else sealed.at.replace(tzinfo=None)
-    bind.execute(
-        sa.text(
-            "INSERT INTO audit_events (seq, at, actor, action, review, from_stage, to_stage, "
-            "record, prev_hash, hash, login) VALUES (:seq, :at, :actor, :action, NULL, NULL, "
-            "NULL, :record, :prev, :hash, :login)"
-        ),
-        {
-            "seq": sealed.seq,
-            "at": at,
-            "actor": sealed.actor,
-            "action": sealed.action,
-            "record": sealed.record,
-            "prev": sealed.prev_hash,
-            "hash": sealed.hash,
-            "login": login,
-        },
-    )
-    bind.execute(
-        sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"),
-        {"seq": sealed.seq, "hash": sealed.hash},
+        {"why": "the state as it stood when events began to carry it"},
+        changes,
     )
 
 
