@@ -34,9 +34,9 @@ _EXPORTS: dict[str, str] = {
     "abandon": "bvflow.services.reviews",
     "add_evidence": "bvflow.services.evidence",
     "list_evidence": "bvflow.services.evidence",
-    "add_member": "bvflow.services.involvement",
-    "remove_member": "bvflow.services.involvement",
-    "members": "bvflow.services.involvement",
+    "add_member": "bvflow.services.party",
+    "remove_member": "bvflow.services.party",
+    "members": "bvflow.services.party",
     "add_activity": "bvflow.services.involvement",
     "activities": "bvflow.services.involvement",
     "schedule_meeting": "bvflow.services.meetings",
@@ -95,13 +95,10 @@ if TYPE_CHECKING:
     from bvflow.services.involvement import (
         activities,
         add_activity,
-        add_member,
         agreements,
         circulate_proposal,
-        members,
         proposals,
         record_agreement,
-        remove_member,
     )
     from bvflow.services.meetings import (
         accept_short_notice,
@@ -111,6 +108,7 @@ if TYPE_CHECKING:
         schedule_meeting,
     )
     from bvflow.services.outbox import list_messages, preview, retry
+    from bvflow.services.party import add_member, members, remove_member
     from bvflow.services.reviews import (
         abandon,
         advance,

@@ -18,6 +18,7 @@ from bvflow.services import (
     evidence,
     involvement,
     meetings,
+    party,
     performance,
     plan,
     reviews,
@@ -257,7 +258,7 @@ def _open(app: App, say: Say) -> str:
     setup.init(app, "Exampleshire County Council (demo)", "england")
     ref = reviews.create_review(app, "Refuse collection", "Waste", "jo.bloggs@exampleshire.gov.uk")
     for name, email, organisation, category, role in PARTY:
-        involvement.add_member(app, ref, name, email, organisation, category, role)
+        party.add_member(app, ref, name, email, organisation, category, role)
     say(
         f"Opened {ref} 'Refuse collection' on {app.now():%A %d %B %Y} (simulated clock), with "
         f"a working party of {len(PARTY)}."

@@ -59,7 +59,7 @@ def party_add(
     Example:
       bvflow party add BV-2027-001 --name "Sam Patel" --email sam@unison.example --organisation "UNISON City Branch" --category trade_union
     """
-    from bvflow.services.involvement import add_member
+    from bvflow.services.party import add_member
 
     member = add_member(state.app(), ref, name, email, organisation, category, role)
     if as_json:
@@ -79,7 +79,7 @@ def party_list(state: State, ref: str, as_json: bool) -> None:
     Example:
       bvflow party list BV-2027-001
     """
-    from bvflow.services.involvement import members
+    from bvflow.services.party import members
 
     found = members(state.app(), ref)
     if as_json:
@@ -103,7 +103,7 @@ def party_remove(state: State, ref: str, email: str, reason: str) -> None:
     Example:
       bvflow party remove BV-2027-001 sam@unison.example --reason "Left the branch"
     """
-    from bvflow.services.involvement import remove_member
+    from bvflow.services.party import remove_member
 
     remove_member(state.app(), ref, email, reason)
     click.echo(f"{email} removed from the working party")
@@ -307,6 +307,11 @@ def meeting_schedule(
             f"{london(datetime.fromisoformat(found.starts_at))}; notices queued. It needs "
             f"{found.notice}, counted from when each member's notice is delivered"
         )
+        if found.spare_days == 0:
+            click.echo(
+                "No day to spare: the notices must be delivered today (bvflow sweep); "
+                "delivered tomorrow they would be short"
+            )
 
 
 @meeting.command(name="reschedule")
@@ -418,15 +423,18 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
 def _notice_cell(
     days: int, members: list[dict[str, object]], override: str | None, accepted: str | None
 ) -> str:
-    """'5 days: all delivered', '2 short (accepted)', '1 waiting'."""
+    """'5 days: all delivered', '5 days: 2 waiting', 'override: 2 short (accepted)'."""
     short = sum(1 for m in members if m["short"])
     waiting = sum(1 for m in members if m["delivered_at"] is None and not m["short"])
+    parts = []
     if short:
-        text = f"{short} short"
-        return text + (" (accepted)" if override or accepted else "")
+        parts.append(f"{short} short" + (" (accepted)" if accepted else ""))
     if waiting:
-        return f"{days} days: {waiting} waiting"
-    return f"{days} days: all delivered" if members else f"{days} days"
+        parts.append(f"{waiting} waiting")
+    if members and not parts:
+        parts.append("all delivered")
+    head = f"{days} days" if override is None else "override"
+    return f"{head}: {', '.join(parts)}" if parts else head
 
 
 @click.group()

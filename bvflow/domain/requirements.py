@@ -380,13 +380,20 @@ class MeetingRequirement:
         ]
         counted = sum(1 for m in mine if not m.short or m.accepted)
         if counted + len(found) < self.count:
+            coming = [m for m in facts.meetings if m.kind in self.kinds and not m.held]
+            remedy = (
+                f"wait for meeting {coming[0].id} on {coming[0].on:%A} {coming[0].on.day} "
+                f"{coming[0].on:%B %Y} to be held"
+                if coming
+                else f"bvflow meeting schedule {facts.review} --kind {self.kinds[0]} --title "
+                "... --at DATETIME --place ..."
+            )
             found.append(
                 Unmet(
                     "meeting",
                     f"{counted} of {self.count} {self._noun()} held with full notice in "
                     f"stage {facts.stage}",
-                    f"bvflow meeting schedule {facts.review} --kind {self.kinds[0]} --title ... "
-                    "--at DATETIME --place ...",
+                    remedy,
                 )
             )
         return found
@@ -402,13 +409,19 @@ def _parse_meeting(value: object) -> Requirement:
     )
     kinds: tuple[str, ...] = ("working_party",)
     if isinstance(value, Mapping):
-        if set(value) - {"count", "kinds"} or not isinstance(value.get("kinds", []), list):
-            raise ValueError(problem)
-        listed = value.get("kinds") or ["working_party"]
-        if not all(k in MEETING_KINDS for k in listed) or len(set(listed)) != len(listed):
+        listed = value.get("kinds", ["working_party"])
+        if (
+            set(value) - {"count", "kinds"}
+            or not isinstance(listed, list)
+            or not listed
+            or not all(isinstance(k, str) and k in MEETING_KINDS for k in listed)
+            or len(set(listed)) != len(listed)
+        ):
             raise ValueError(problem)
         kinds = tuple(listed)
         value = value.get("count", 1)
+        if value is True:  # `count: true` is not a number of meetings
+            raise ValueError(problem)
     if value is True:
         return MeetingRequirement(1, kinds)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:

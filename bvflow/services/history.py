@@ -2,8 +2,10 @@
 
 ``as_of`` replays every event up to the chosen one into a scratch database (the state tables
 through the same ``changes.apply`` the live path uses, and the events themselves) and gives
-back an ``App`` on it whose clock is stopped at that moment. The ordinary read services then
-show what members and the coordinator saw then: nothing here is a second way of reading.
+back an ``App`` on it whose clock is stopped at that moment. The outbox is copied as it stood
+(queued by then; delivered or failed as the chain's delivery events say), since notice is
+counted from delivery. The ordinary read services then show what members and the
+coordinator saw then: nothing here is a second way of reading.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bvflow.services.reviews import ReviewView, show_review
 from bvflow.store import projection, repo
 from bvflow.store.database import Database
 
+DELIVERIES = {"notification.sent": "sent", "notification.failed": "failed"}
 POINT = re.compile(
     r"^(?:([0-9]{1,18})|([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})"
     r"([+-][0-9]{2}:[0-9]{2}|Z)?)?)$",
@@ -84,14 +87,29 @@ def as_of(app: App, text: str) -> tuple[App, AsOf]:
             cut = seq
         replay = projection.Replay(all_tables=True)
         last = None
+        delivered: dict[int, tuple[str, datetime]] = {}  # outbox id -> outcome, when
         for event in repo.iter_events(session):
             if event.seq > cut:
                 break
             replay.feed(event)
             replay.keep(event)
+            if event.action in DELIVERIES and "outbox_id" in event.payload:
+                delivered[int(event.payload["outbox_id"])] = (DELIVERIES[event.action], event.at)
             last = event
-    assert last is not None
-    shown = moment if moment is not None else last.at
+        assert last is not None
+        shown = moment if moment is not None else last.at
+        # The outbox as it stood: what had been queued, and delivered or failed by then (the
+        # chain's delivery events say when), so notice counted from delivery reads as it did.
+        for row in repo.messages_queued_until(session, shown):
+            status, at = delivered.get(int(row.id or 0), ("pending", None))
+            replay.keep_message(
+                {
+                    **row.model_dump(),
+                    "status": status,
+                    "sent_at": at if status == "sent" else None,
+                    "claimed_until": None,
+                }
+            )
     past = App(
         Database.over(replay.finish()),
         app.actor,

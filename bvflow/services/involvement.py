@@ -1,4 +1,5 @@
-"""Involvement use cases: the working party, activities, meetings, proposals, agreements.
+"""Involvement use cases: activities, papers, proposals, agreements (the working party is in
+``party``, meetings in ``meetings``).
 
 Each change writes its rows, an audit event and any notices in one transaction, and moves the
 review's version on (they change what the stage's guards see).
@@ -24,115 +25,21 @@ from bvflow.domain.involvement import (
     paper_disclosure,
 )
 from bvflow.domain.timetable import stage_timing
-from bvflow.errors import InputError, NotFoundError
+from bvflow.errors import InputError
 from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
-from bvflow.services.notices import context_for, everyone, outbox_rows
+from bvflow.services.notices import Recipient, context_for, everyone, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
-from bvflow.store.models import Activity, Agreement, Evidence, PartyMember, Proposal
-
-# --- the working party ---------------------------------------------------------------------
+from bvflow.store.models import Activity, Agreement, Evidence, Proposal
 
 
-@dataclass(frozen=True)
-class MemberView(View):
-    name: str
-    email: str
-    organisation: str
-    category: str
-    role: str
-    added_at: str
-
-
-def _category(loaded: Loaded, category: str) -> str:
+def check_category(loaded: Loaded, category: str) -> str:
+    """The category, if the review's workflow knows it."""
     known = loaded.definition.involvement.categories
     if category not in known:
         raise InputError(f"unknown category {category!r} (known: {', '.join(known)})")
     return category
-
-
-def add_member(
-    app: App,
-    ref: str,
-    name: str,
-    email: str,
-    organisation: str,
-    category: str,
-    role: str = "member",
-) -> MemberView:
-    """Add someone to the review's working party; they receive its notices from now on."""
-    name = inputs.text(name, "the name", max_length=100)
-    email = inputs.address(email)
-    organisation = inputs.text(organisation, "the organisation", max_length=200)
-    if role not in ROLES:
-        raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
-    loaded = load_live(app, ref, "add a member to")
-    _category(loaded, category)
-    now = app.now()
-    review_id = int(loaded.review.id or 0)
-    with app.db.write() as session:
-        row = repo.party_member(session, review_id, email)
-        if row is not None and row.removed_at is None:
-            raise InputError(f"{email} is already in the working party of {loaded.review.ref}")
-        details = {"name": name, "organisation": organisation, "category": category}
-        if row is None:
-            changes.insert(
-                session,
-                PartyMember(
-                    review_id=review_id,
-                    email=email,
-                    name=name,
-                    organisation=organisation,
-                    category=category,
-                    role=role,
-                    added_by=app.actor,
-                    added_at=now,
-                ),
-            )
-        else:  # rejoining: the removal stays in the audit trail
-            rejoin = {"role": role, "removed_at": None, "removed_reason": None, "added_at": now}
-            changes.update(session, row, {**details, **rejoin, "added_by": app.actor})
-        record_change(
-            session,
-            app,
-            now,
-            loaded,
-            "party.member_added",
-            {
-                "name": name,
-                "email": email,
-                "organisation": organisation,
-                "category": category,
-                "role": role,
-            },
-        )
-    return MemberView(name, email, organisation, category, role, now.isoformat())
-
-
-def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
-    """Take someone off the working party (recorded with the reason, not deleted)."""
-    email = inputs.address(email)
-    why = inputs.reason(reason, "removing a member")
-    loaded = load_live(app, ref, "remove a member from")
-    now = app.now()
-    with app.db.write() as session:
-        row = repo.party_member(session, int(loaded.review.id or 0), email)
-        if row is None or row.removed_at is not None:
-            raise NotFoundError(f"{email} is not in the working party of {loaded.review.ref}")
-        changes.update(session, row, {"removed_at": now, "removed_reason": why})
-        record_change(
-            session, app, now, loaded, "party.member_removed", {"email": email, "reason": why}
-        )
-
-
-def members(app: App, ref: str) -> list[MemberView]:
-    with app.db.read() as session:
-        review = repo.load_review(session, ref)
-        return [
-            MemberView(m.name, m.email, m.organisation, m.category, m.role, m.added_at.isoformat())
-            for m in repo.party_for(session, int(review.id or 0))
-        ]
 
 
 # --- involvement activities ----------------------------------------------------------------
@@ -187,7 +94,7 @@ def add_activity(
     outcome = inputs.text(outcome, "the outcome", max_length=2000, required=False)
     loaded = load_live(app, ref, "record an activity for")
     for category in categories:
-        _category(loaded, category)
+        check_category(loaded, category)
     now = app.now()
     if held_on < local_date(loaded.review.created_at):
         raise InputError(f"{held_on.isoformat()} is before the review was opened")
@@ -314,28 +221,39 @@ def circulate_proposal(
                 "file_sha256": paper.file_sha256,
             },
         )
-        context = context_for(
-            loaded,
-            repo.load_authority(session).name,
-            timing(session, loaded, now),
-            proposal={"id": proposal.id, "title": title},
-            at=now.isoformat(),
-        )
-        repo.queue_messages(
-            session,
-            outbox_rows(
-                loaded.review,
-                "proposal_circulated",
-                f"proposal:{proposal.id}",
-                everyone(session, loaded.review),
-                context,
-                now,
-                paper_dicts([paper]),
-            ),
-        )
+        queue_proposal(session, loaded, proposal, paper, everyone(session, loaded.review), now)
     return ProposalView(
         int(proposal.id or 0), proposal.stage, title, int(paper.id or 0), level, now.isoformat()
     )
+
+
+def queue_proposal(
+    session: Session,
+    loaded: Loaded,
+    proposal: Proposal,
+    paper: Evidence,
+    people: list[Recipient],
+    now: datetime,
+) -> int:
+    """Queue a proposal's notice and paper to ``people`` (each once: keyed by proposal and
+    address, so a newcomer who already had it is not sent it again)."""
+    context = context_for(
+        loaded,
+        repo.load_authority(session).name,
+        timing(session, loaded, now),
+        proposal={"id": proposal.id, "title": proposal.title},
+        at=now.isoformat(),
+    )
+    rows = outbox_rows(
+        loaded.review,
+        "proposal_circulated",
+        f"proposal:{proposal.id}",
+        people,
+        context,
+        now,
+        paper_dicts([paper]),
+    )
+    return repo.queue_messages(session, rows)
 
 
 def proposals(app: App, ref: str) -> list[ProposalView]:

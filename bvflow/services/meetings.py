@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from bvflow.domain.requirements import MeetingFact
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, Loaded, load, load_live, record_change, timing
 from bvflow.services.involvement import default_disclosure, paper_dicts, paper_row
-from bvflow.services.notices import context_for, everyone, outbox_rows
+from bvflow.services.notices import Recipient, context_for, everyone, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import Evidence, Meeting
@@ -69,6 +69,8 @@ class MeetingView(View):
     key_decision: bool = False
     short_notice_accepted: str | None = None
     members: list[dict[str, Any]] = field(default_factory=list)
+    # On scheduling: clear days to spare if the notice is delivered today (0: deliver today).
+    spare_days: int | None = None
 
 
 def _day(day: date) -> str:
@@ -90,14 +92,28 @@ def _new_rule(loaded: Loaded, kind: str, key_decision: bool) -> NoticeRule:
     )
 
 
+def needed(meeting: Meeting, rule: NoticeRule, loaded: Loaded) -> int:
+    """The clear days each member must get: the rule's, or, when the coordinator scheduled
+    inside the notice period with an override, the days a notice delivered then would have
+    given (the override accepts that shortfall, not a later delivery's)."""
+    if meeting.override_reason is None:
+        return rule.days
+    then = rule.given(
+        loaded.calendar, local_date(meeting.notice_sent_at), local_date(meeting.starts_at)
+    )
+    return min(rule.days, then)
+
+
 def notices_given(
     session: Session, loaded: Loaded, meeting: Meeting, now: datetime
 ) -> list[NoticeGiven]:
     """Each working-party member's notice of ``meeting``, from its outbox deliveries.
 
-    A notice not yet delivered is short once even delivery today would be too late.
+    A failed delivery is short at once (someone must act); a notice still waiting is short
+    once even delivery today would be too late.
     """
     rule = stored_rule(meeting, loaded.calendar.nation)
+    days = needed(meeting, rule, loaded)
     sequence = meeting.sequence if meeting.notice_sequence is None else meeting.notice_sequence
     meeting_on = local_date(meeting.starts_at)
     found = []
@@ -108,9 +124,11 @@ def notices_given(
         if sent.sent_at is not None:
             delivered = min(sent.sent_at, meeting.starts_at)
             given = rule.given(loaded.calendar, local_date(delivered), meeting_on)
-            short = given < rule.days
+            short = given < days
+        elif sent.status == "failed":
+            short = True
         else:
-            short = rule.given(loaded.calendar, local_date(now), meeting_on) < rule.days
+            short = rule.given(loaded.calendar, local_date(now), meeting_on) < days
         found.append(
             NoticeGiven(
                 sent.email,
@@ -148,14 +166,27 @@ def _meeting_view(row: Meeting, nation: str, members: Sequence[NoticeGiven] = ()
 
 
 def _check_notice(
-    loaded: Loaded, rule: NoticeRule, starts_at: datetime, now: datetime, override: str | None
+    loaded: Loaded,
+    rule: NoticeRule,
+    starts_at: datetime,
+    now: datetime,
+    override: str | None,
+    action: str = "schedule a meeting for",
 ) -> None:
-    """Refuse a meeting inside its notice window unless overridden."""
+    """Refuse a meeting inside its notice window unless overridden, and an override outside
+    it (it would tell every member their notice is short, and excuse nothing)."""
     if starts_at <= now:
         raise InputError("the meeting must be in the future")
     today, day = local_date(now), local_date(starts_at)
     given = rule.given(loaded.calendar, today, day)
-    if given >= rule.days or override is not None:
+    if given >= rule.days:
+        if override is not None:
+            raise InputError(
+                f"--reason is only for a meeting inside its notice period: notice delivered "
+                f"today gives the full {rule.days} {rule.unit} before {_day(day)}"
+            )
+        return
+    if override is not None:
         return
     earliest = rule.earliest(loaded.calendar, today)
     working = earliest
@@ -165,14 +196,14 @@ def _check_notice(
     what = "lawful date" if rule.lawful else "date with the agreed notice"
     raise RefusedError(
         loaded.review.ref,
-        "schedule a meeting for",
+        action,
         f"notice delivered today gives {given} of {rule.days} {rule.unit} before {_day(day)} "
         f"({rule.label}: {rule.citation}); the earliest {what} is {_day(earliest)}"
         f"{first} (or override with --reason)",
     )
 
 
-def _queue_meeting(
+def queue_meeting(
     session: Session,
     loaded: Loaded,
     meeting: Meeting,
@@ -180,7 +211,12 @@ def _queue_meeting(
     now: datetime,
     papers: Sequence[Evidence],
     reason: str | None,
+    people: list[Recipient] | None = None,
+    key: str | None = None,
 ) -> None:
+    """Queue a meeting's notice, update or cancellation, with its papers and invitation, to
+    everyone on the review (or to ``people``, under ``key``: a newcomer's copy is keyed apart
+    so that it does not count in the notice the members on the party at scheduling got)."""
     assert meeting.id is not None
     rule = stored_rule(meeting, loaded.calendar.nation)
     context = context_for(
@@ -209,13 +245,21 @@ def _queue_meeting(
     rows = outbox_rows(
         loaded.review,
         kind,
-        f"meeting:{meeting.id}:{meeting.sequence}",
-        everyone(session, loaded.review),
+        key or f"meeting:{meeting.id}:{meeting.sequence}",
+        everyone(session, loaded.review) if people is None else people,
         context,
         now,
         paper_dicts(papers),
     )
     repo.queue_messages(session, rows)
+
+
+def _spare(loaded: Loaded, rule: NoticeRule, meeting: Meeting, now: datetime) -> int | None:
+    """Clear days to spare if the notice is delivered today; None after an override."""
+    if meeting.override_reason is not None:
+        return None
+    given = rule.given(loaded.calendar, local_date(now), local_date(meeting.starts_at))
+    return given - rule.days
 
 
 def _key_decision(loaded: Loaded, kind: str, key_decision: bool | None) -> bool:
@@ -311,8 +355,11 @@ def schedule_meeting(
                 "notice": rule.describe(),
             },
         )
-        _queue_meeting(session, loaded, meeting, "meeting_notice", now, rows, None)
-    return _meeting_view(meeting, loaded.calendar.nation)
+        queue_meeting(session, loaded, meeting, "meeting_notice", now, rows, None)
+    return replace(
+        _meeting_view(meeting, loaded.calendar.nation),
+        spare_days=_spare(loaded, rule, meeting, now),
+    )
 
 
 def _meeting(session: Session, loaded: Loaded, meeting_id: int, now: datetime) -> Meeting:
@@ -337,6 +384,8 @@ def reschedule_meeting(
     """Move a meeting: a new time needs notice again, from the new notice's delivery."""
     if at is None and place is None:
         raise InputError("give a new --at or --place")
+    if at is None and override_reason is not None:
+        raise InputError("--reason is only for a new --at inside the notice period")
     reason = inputs.reason(override_reason, "short notice") if override_reason is not None else None
     loaded = load_live(app, ref, "reschedule a meeting of")
     now = app.now()
@@ -346,7 +395,7 @@ def reschedule_meeting(
         if at is not None:
             starts = london_instant(at)
             rule = _new_rule(loaded, meeting.kind, meeting.key_decision)
-            _check_notice(loaded, rule, starts, now, reason)
+            _check_notice(loaded, rule, starts, now, reason, "move a meeting of")
             moved.update(
                 starts_at=starts,
                 override_reason=reason,
@@ -374,7 +423,7 @@ def reschedule_meeting(
             },
         )
         papers = repo.evidence_by_ids(session, json.loads(meeting.papers))
-        _queue_meeting(session, loaded, meeting, "meeting_updated", now, papers, reason)
+        queue_meeting(session, loaded, meeting, "meeting_updated", now, papers, reason)
     return _meeting_view(meeting, loaded.calendar.nation)
 
 
@@ -394,7 +443,7 @@ def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> M
             "meeting.cancelled",
             {"meeting_id": meeting.id, "reason": why, "sequence": meeting.sequence},
         )
-        _queue_meeting(session, loaded, meeting, "meeting_cancelled", now, [], why)
+        queue_meeting(session, loaded, meeting, "meeting_cancelled", now, [], why)
     return _meeting_view(meeting, loaded.calendar.nation)
 
 
@@ -409,13 +458,13 @@ def accept_short_notice(app: App, ref: str, meeting_id: int, reason: str | None)
     with app.db.write() as session:
         meeting = repo.load_meeting(session, int(loaded.review.id or 0), meeting_id)
         if meeting.status == "cancelled":
-            raise RefusedError(ref, "accept short notice for meeting", f"{meeting_id} is cancelled")
+            raise RefusedError(ref, "accept short notice for", f"meeting {meeting_id} is cancelled")
         short = [n for n in notices_given(session, loaded, meeting, now) if n.short]
         if not short:
             raise RefusedError(
                 ref,
-                "accept short notice for meeting",
-                f"{meeting_id}: every member has had (or can still get) its full notice",
+                "accept short notice for",
+                f"meeting {meeting_id}: every member has had (or can still get) its full notice",
             )
         changes.update(session, meeting, {"short_notice_accepted": why})
         record_change(
@@ -447,16 +496,26 @@ def meetings(app: App, ref: str) -> list[MeetingView]:
         ]
 
 
-def _shortfall(notice: NoticeGiven, rule: NoticeRule) -> str:
+def _shortfall(notice: NoticeGiven, days: int) -> str:
     who = notice.name or notice.email
     if notice.clear_days is None:
-        state = "failed" if notice.status == "failed" else "not yet delivered"
+        state = "delivery failed" if notice.status == "failed" else "not yet delivered"
         return f"{who} ({notice.email}): {state}"
-    return f"{who} ({notice.email}): {notice.clear_days} of {rule.days}"
+    return f"{who} ({notice.email}): {notice.clear_days} of {days}"
 
 
-def meeting_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
-    """For ``meeting``: the meetings of this stage entry, each with who got short notice."""
+def _needs(rule: NoticeRule, days: int) -> str:
+    """What a meeting needs, in words: the rule, and what an override accepted."""
+    if days < rule.days:
+        return f"{rule.describe()}, or the {days} an override accepted when it was scheduled"
+    return rule.describe()
+
+
+def _meetings_now(
+    session: Session, loaded: Loaded, now: datetime
+) -> list[tuple[Meeting, NoticeRule, int, list[NoticeGiven]]]:
+    """The scheduled meetings of this stage entry, each with its rule, the days each member
+    needs and who is short."""
     review = loaded.review
     found = []
     for m in repo.meetings_for(session, int(review.id or 0), review.stage):
@@ -464,39 +523,42 @@ def meeting_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, 
             continue
         rule = stored_rule(m, loaded.calendar.nation)
         short = [n for n in notices_given(session, loaded, m, now) if n.short]
-        found.append(
+        found.append((m, rule, needed(m, rule, loaded), short))
+    return found
+
+
+def meeting_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, Any]:
+    """For ``meeting``: the meetings of this stage entry, each with who got short notice."""
+    return {
+        "meetings": tuple(
             MeetingFact(
                 id=int(m.id or 0),
                 title=m.title,
                 kind=m.kind,
                 on=local_date(m.starts_at),
                 held=m.starts_at <= now,
-                notice=rule.describe(),
-                short=tuple(_shortfall(n, rule) for n in short),
-                accepted=m.override_reason or m.short_notice_accepted,
+                notice=_needs(rule, days),
+                short=tuple(_shortfall(n, days) for n in short),
+                accepted=m.short_notice_accepted,
             )
+            for m, rule, days, short in _meetings_now(session, loaded, now)
         )
-    return {"meetings": tuple(found)}
+    }
 
 
 def notice_warnings(session: Session, loaded: Loaded, now: datetime) -> list[str]:
     """A warning for each meeting of this stage entry whose notice left someone short."""
     review = loaded.review
     found = []
-    for m in repo.meetings_for(session, int(review.id or 0)):
-        if m.status != "scheduled" or m.starts_at < review.stage_entered_at:
+    for m, rule, days, short in _meetings_now(session, loaded, now):
+        if not short or m.short_notice_accepted:
             continue
-        if m.override_reason or m.short_notice_accepted:
-            continue
-        short = [n for n in notices_given(session, loaded, m, now) if n.short]
-        if short:
-            rule = stored_rule(m, loaded.calendar.nation)
-            tense = "was" if m.starts_at <= now else "is"
-            found.append(
-                f"meeting {m.id} '{m.title}' on {_day(local_date(m.starts_at))} {tense} on "
-                f"short notice: it needs {rule.describe()}; short: "
-                f"{'; '.join(_shortfall(n, rule) for n in short)}. Move it (bvflow meeting "
-                f"reschedule) or accept the short notice (bvflow meeting accept-notice "
-                f"{review.ref} {m.id} --reason ...)"
-            )
+        tense = "was" if m.starts_at <= now else "is"
+        found.append(
+            f"meeting {m.id} '{m.title}' on {_day(local_date(m.starts_at))} {tense} on "
+            f"short notice: it needs {_needs(rule, days)}; short: "
+            f"{'; '.join(_shortfall(n, days) for n in short)}. Move it (bvflow meeting "
+            f"reschedule) or accept the short notice (bvflow meeting accept-notice "
+            f"{review.ref} {m.id} --reason ...)"
+        )
     return found

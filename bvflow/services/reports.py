@@ -80,16 +80,20 @@ def _timetable(
     return charts.Timetable(rows, suspensions, marks)
 
 
+# What each kind of override or acceptance set aside, as the report names it.
+OVERRIDDEN: Final = {
+    "review.timetable_overridden": "timetable",
+    "meeting.notice_overridden": "meeting notice",
+    "meeting.short_notice_accepted": "short notice accepted after a late delivery",
+}
+
+
 def _overrides(session: Session, ref: str, audience: str = "public") -> list[dict[str, Any]]:
     """Every override of the rules: the timetable, or a meeting's notice; the internal report
     also names the login that recorded it when that is not the person named."""
     found = []
     for event in repo.find_events(session, repo.EventFilter(review=ref)):
-        if event.action in (
-            "review.timetable_overridden",
-            "meeting.notice_overridden",
-            "meeting.short_notice_accepted",
-        ):
+        if event.action in OVERRIDDEN:
             login = event.login or event.data.get("login")
             who = event.actor
             if audience == "internal" and login and login != event.actor:
@@ -98,7 +102,7 @@ def _overrides(session: Session, ref: str, audience: str = "public") -> list[dic
                 {
                     "at": event.at.isoformat(),
                     "actor": who,
-                    "what": "timetable" if event.action.startswith("review") else "meeting notice",
+                    "what": OVERRIDDEN[event.action],
                     "stage": event.from_stage,
                     "reason": event.payload.get("reason"),
                 }

@@ -23,7 +23,7 @@ from sqlalchemy.pool import StaticPool
 
 from bvflow.domain.audit import SealedEvent
 from bvflow.store.changes import SHAPES, STATE_TABLES, Change, MissingRow, Shape, statement
-from bvflow.store.models import metadata
+from bvflow.store.models import OutboxMessage, metadata
 
 _EVENTS: Final[Table] = metadata.tables["audit_events"]
 _HEAD: Final[Table] = metadata.tables["audit_head"]
@@ -230,6 +230,11 @@ class Replay:
             yield event
             self.feed(event)
         self._flush()
+
+    def keep_message(self, row: Mapping[str, Any]) -> None:
+        """Copy an outbox row as it stood (for views of the past that count from delivery)."""
+        self._flush()
+        self.conn.execute(insert(OutboxMessage.__table__), dict(row))  # type: ignore[attr-defined]
 
     def finish(self) -> Engine:
         """Commit what was fed in; the engine then serves ordinary reads."""

@@ -43,6 +43,7 @@ from bvflow.store.repo.outbox import (
     existing_keys,
     find_messages,
     load_message,
+    messages_queued_until,
     queue_messages,
     remove_watcher,
     waiting_since,
@@ -96,6 +97,7 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "messages_queued_until",
     "bank_holidays",
     "Delivery",
     "deliveries",

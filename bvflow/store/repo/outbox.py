@@ -85,6 +85,15 @@ def deliveries(session: Session, key: str) -> list[Delivery]:
     ]
 
 
+def messages_queued_until(session: Session, until: datetime) -> Sequence[OutboxMessage]:
+    """The outbox rows queued by ``until``, oldest first (views of the past)."""
+    return session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.created_at) <= until)
+        .order_by(col(OutboxMessage.id))
+    ).all()
+
+
 def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:
     """Insert outbox rows, skipping any whose dedupe key exists; returns how many were new."""
     known = existing_keys(session, [row.dedupe_key for row in rows])
