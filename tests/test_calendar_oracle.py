@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from bvflow.domain.calendar import (
     LONDON,
+    StoredHolidays,
     WorkingCalendar,
     days_touched,
     local_date,
@@ -272,3 +273,28 @@ def test_opened_holidays_work_and_closures_still_win() -> None:
     assert opened.nth_counting_day(date(2027, 7, 30), 1) == date(2027, 8, 2)
     # England's calendar is not Scotland's: 2 Aug 2027 is an ordinary working day there.
     assert WorkingCalendar("england").is_working_day(date(2027, 8, 2)) is True
+
+
+def test_a_stored_calendar_is_what_counts_in_the_years_it_covers() -> None:
+    """The calendar in force comes from the database: in a stored year its days, not the
+    package's, decide; in a year it does not cover, the published list does."""
+    proclaimed, dropped = date(2027, 6, 14), date(2027, 5, 31)  # a Monday added, one removed
+    days = {d: "stored" for d in published()["england"] if d.year == 2027}
+    days[proclaimed] = "Proclaimed"
+    days.pop(dropped)
+    stored = StoredHolidays.of(days)
+    assert stored.years == frozenset({2027})
+    calendar = WorkingCalendar("england", stored=stored)
+    assert calendar.bank_holiday(proclaimed) == "Proclaimed"
+    assert not calendar.is_working_day(proclaimed)
+    assert calendar.bank_holiday(dropped) is None
+    assert calendar.is_working_day(dropped)
+    for day in (date(2027, 1, 1), date(2027, 12, 27), date(2027, 12, 28)):
+        assert calendar.bank_holiday(day) == "stored"
+    # Outside 2027 the package decides, as the published list says.
+    for day in (date(2026, 12, 25), date(2028, 1, 3), date(2028, 4, 17)):
+        assert calendar.bank_holiday(day) is not None
+        assert not calendar.is_working_day(day)
+    assert calendar.is_working_day(date(2028, 6, 12))
+    assert calendar.clear_days_between(date(2027, 6, 11), date(2027, 6, 16)) == 1
+    assert calendar.clear_days_between(date(2027, 5, 28), date(2027, 6, 2)) == 2
