@@ -4,7 +4,7 @@ the CLI, every change audited, and the stored days (not the package) are what pe
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,11 @@ def test_import_adds_local_holidays_as_closures_in_one_event(glasgow: Cli,
      "every event must be a whole day"),
     ("days.ics", ICS.replace("DTEND;VALUE=DATE:20270721", "DTEND;VALUE=DATE:20271231"),
      "lasts more than a month"),
+    ("days.ics", ICS.replace("SUMMARY:Glasgow Fair\r",
+                             "SUMMARY:Glasgow Fair\r\nRRULE:FREQ=YEARLY\r"),
+     "'Glasgow Fair' repeats (RRULE)"),
+    ("days.csv", "date,name\n" + "".join(f"2030-01-01,Day {n}\n" for n in range(1001)),
+     "has 1001 days; import at most 1000"),
 ])
 def test_bad_calendar_files_are_one_line_and_change_nothing(
         glasgow: Cli, tmp_path: Path, name: str, content: str | bytes | None,
@@ -180,3 +185,94 @@ def test_refresh_needs_a_database(cli: Cli) -> None:
     result = cli("calendar", "refresh")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ")
+
+
+def test_ical_events_are_read_as_calendars_write_them(glasgow: Cli, tmp_path: Path) -> None:
+    """DURATION counts, cancelled and free events are left out and listed."""
+    ics = tmp_path / "events.ics"
+    ics.write_text(ICS.replace("DTEND;VALUE=DATE:20270721", "DURATION:P3D")
+                   .replace("SUMMARY:September weekend Monday\r",
+                            "SUMMARY:September weekend Monday\r\nSTATUS:CANCELLED\r")
+                   .replace("END:VCALENDAR", "BEGIN:VEVENT\r\nUID:free@g\r\nDTSTAMP:20261201T"
+                            "000000Z\r\nDTSTART;VALUE=DATE:20271004\r\nSUMMARY:Staff day\r\n"
+                            "TRANSP:TRANSPARENT\r\nEND:VEVENT\r\nEND:VCALENDAR"))
+    out = glasgow.ok("calendar", "import", str(ics)).stdout
+    assert [line.split()[1:5] for line in out.splitlines() if line.startswith("closed")] == [
+        ["Mon", "19", "Jul", "2027"], ["Tue", "20", "Jul", "2027"], ["Wed", "21", "Jul", "2027"]]
+    assert "left out September weekend Monday: cancelled" in out
+    assert "left out Staff day: marked free, not a closure" in out
+    imported = _record(glasgow, "calendar.imported")["payload"]
+    assert imported["left_out"] == ["September weekend Monday: cancelled",
+                                    "Staff day: marked free, not a closure"]
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (ICS.replace("DTEND;VALUE=DATE:20270721", "DTEND;VALUE=DATE:20270718"), "ends before it"),
+    (ICS.replace("DTEND;VALUE=DATE:20270721", "DTEND;VALUE=DATE:20270719"), "ends before it"),
+    (ICS.replace("SUMMARY:Glasgow Fair", "SUMMARY:Caf\xe9").encode("latin-1"), "must be UTF-8"),
+    (ICS.replace("20270719", "99991230").replace("20270721", "99991231"), "outside 1990-2100"),
+])
+def test_broken_ical_events_are_named(glasgow: Cli, tmp_path: Path, content: str | bytes,
+                                      words: str) -> None:
+    path = tmp_path / "bad.ics"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    before = snapshot(glasgow.db)
+    result = glasgow("calendar", "import", str(path))
+    assert result.exit_code == 1
+    assert words in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert snapshot(glasgow.db) == before
+
+
+@pytest.mark.parametrize("text", ["20270929", "2027-W39-3", "9999-12-31"])
+def test_csv_dates_are_written_as_documented(glasgow: Cli, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "days.csv"
+    path.write_text(f"date,name\n{text},Odd\n")
+    result = glasgow("calendar", "import", str(path))
+    assert result.exit_code == 1
+    assert "YYYY-MM-DD" in result.stderr or "outside 1990-2100" in result.stderr
+
+
+def test_closures_are_bounded_so_every_period_stays_countable(glasgow: Cli,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    holidays = library_holidays("scotland", 2028)
+    weekdays = [d for d in (date(2028, 1, 5) + timedelta(days=n) for n in range(120))
+                if d.weekday() < 5 and d not in holidays][:61]
+    path.write_text("date,name\n" + "".join(f"{d},Closed\n" for d in weekdays))
+    before = snapshot(glasgow.db)
+    refused = glasgow("calendar", "import", str(path))
+    assert refused.exit_code == 1
+    assert "2028 would have 61 closure days; at most 60 a year" in refused.stderr
+    assert snapshot(glasgow.db) == before
+    path.write_text("date,name\n" + "".join(f"{d},Closed\n" for d in weekdays[:60]))
+    glasgow.ok("calendar", "import", str(path))
+    one_more = glasgow("calendar", "close", str(weekdays[60]), "--reason", "x")
+    assert one_more.exit_code == 1
+    assert "at most 60 a year" in one_more.stderr
+
+
+def test_an_opened_holiday_is_not_imported_as_a_closure(glasgow: Cli, tmp_path: Path) -> None:
+    glasgow.ok("calendar", "open", "2027-08-02", "--reason", "We work it")
+    path = tmp_path / "days.csv"
+    path.write_text("date,name\n2027-08-02,Summer\n")
+    out = glasgow.ok("calendar", "import", str(path)).stdout
+    assert "a bank holiday the council works (Summer Bank Holiday)" in out
+
+
+def test_refresh_takes_a_newly_covered_year_whole_and_records_nothing_for_no_change(
+        glasgow: Cli, travel: time_machine.Coordinates) -> None:
+    before = len(events(glasgow.db))
+    glasgow.ok("calendar", "refresh")
+    assert len(events(glasgow.db)) == before  # nothing changed: nothing recorded
+    travel.move_to(at("2037-06-02 10:00"))  # 2037 and later were never stored
+    found = json.loads(glasgow.ok("calendar", "refresh", "--json").stdout)
+    added = {d["day"] for d in found["added"]}
+    assert {"2037-01-01", "2037-01-02", "2037-04-03"} <= added  # the past of a new year too
+    assert "2046-12-25" in added
+    listed = json.loads(glasgow.ok("calendar", "list", "--year", "2037", "--json").stdout)
+    assert "2037-01-01" in {d["day"] for d in listed}
+    assert glasgow.ok("audit", "verify").stdout.startswith("intact")

@@ -62,7 +62,7 @@ def test_a_key_decision_is_an_english_cabinets_28_clear_days() -> None:
     assert "SI 2012/2089, reg 9" in cabinet.citation
     assert cabinet.describe().startswith("28 clear days (lawful notice: ")
     assert rule_for("cabinet", "england", 5, key_decision=False).days == 5
-    assert rule_for("cabinet", "england", 5).days == 5  # a key decision is said, not assumed
+    assert rule_for("cabinet", "england", 5).days == 5  # told, not assumed: the service defaults
     assert rule_for("cabinet", "wales", 5, key_decision=True).days == 3
     assert rule_for("council", "england", 5, key_decision=True).days == 5
 

@@ -101,6 +101,7 @@ def refresh(state: State, as_json: bool) -> None:
                 "years": list(found.years),
                 "added": [{"day": d.isoformat(), "name": n} for d, n in found.added],
                 "removed": [{"day": d.isoformat(), "name": n} for d, n in found.removed],
+                "worked_days_removed": [d.isoformat() for d, _ in found.worked],
             }
         )
         return
@@ -112,6 +113,12 @@ def refresh(state: State, as_json: bool) -> None:
         click.echo(f"added    {_day(day)}  {name}")
     for day, name in found.removed:
         click.echo(f"removed  {_day(day)}  {name}")
+    for day, name in found.worked:
+        click.echo(
+            f"Warning: {_day(day)} ({name}) was a bank holiday the council works; it is an "
+            "ordinary working day now",
+            err=True,
+        )
     click.echo(
         f"Bank holidays {first}-{last} now match {found.source}: "
         f"{len(found.added)} added, {len(found.removed)} removed"
@@ -144,6 +151,7 @@ def import_(state: State, file: Path, as_json: bool) -> None:
                 "skipped": [
                     {"day": d.isoformat(), "name": n, "why": w} for d, n, w in found.skipped
                 ],
+                "left_out": found.left_out,
             }
         )
         return
@@ -151,6 +159,8 @@ def import_(state: State, file: Path, as_json: bool) -> None:
         click.echo(f"closed   {_day(day)}  {name}")
     for day, name, why in found.skipped:
         click.echo(f"skipped  {_day(day)}  {name}: {why}")
+    for event in found.left_out:
+        click.echo(f"left out {event}")
     click.echo(f"{len(found.added)} closure day(s) added, {len(found.skipped)} skipped")
 
 

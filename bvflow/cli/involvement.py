@@ -412,7 +412,11 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
                 m.kind.replace("_", " "),
                 m.title,
                 m.place,
-                _notice_cell(m.notice_days, m.members, m.override_reason, m.short_notice_accepted),
+                "-"
+                if m.status == "cancelled"
+                else _notice_cell(
+                    m.notice_days, m.members, m.override_reason, m.short_notice_accepted
+                ),
             )
             for m in found
         ],

@@ -35,6 +35,22 @@ NATIONS: Final[dict[str, str]] = {
 
 # A period longer than this is certainly a typo, and bounds every loop below.
 MAX_PERIOD_DAYS: Final = 2000
+# Closure days beyond weekends and bank holidays, in any one year: more is a mistake (a
+# review that pauses is suspended instead), and the bound keeps every period countable.
+MAX_CLOSURES_PER_YEAR: Final = 60
+
+
+def check_closures(days: Iterable[date]) -> None:
+    """Refuse a set of closure days with more than the bound in any one year."""
+    per_year: dict[int, int] = {}
+    for day in days:
+        per_year[day.year] = per_year.get(day.year, 0) + 1
+    over = sorted(y for y, n in per_year.items() if n > MAX_CLOSURES_PER_YEAR)
+    if over:
+        raise InputError(
+            f"{over[0]} would have {per_year[over[0]]} closure days; at most "
+            f"{MAX_CLOSURES_PER_YEAR} a year are allowed (suspend a review to pause it)"
+        )
 
 
 def local_date(instant: datetime) -> date:
@@ -163,7 +179,9 @@ class WorkingCalendar:
         for index, day in enumerate(self.counting_days(after, excluded), start=1):
             if index == n:
                 return day
-        raise AssertionError("unreachable: counting_days is long enough")
+        raise InputError(  # unreachable while closures are bounded (check_closures)
+            f"there are not {n} working days in the {MAX_PERIOD_DAYS * 3} days after {after}"
+        )
 
 
 def days_touched(

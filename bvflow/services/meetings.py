@@ -104,6 +104,17 @@ def needed(meeting: Meeting, rule: NoticeRule, loaded: Loaded) -> int:
     return min(rule.days, then)
 
 
+def _first_notice_of_its_time(session: Session, meeting: Meeting) -> int:
+    """For a meeting scheduled before notice_sequence was kept (schema 0009): the earliest
+    sequence whose notice already announced the current time (a change of place after it
+    does not restart the notice)."""
+    announced = repo.queued_times(session, int(meeting.id or 0))
+    sequence = meeting.sequence
+    while sequence - 1 in announced and announced[sequence - 1] == meeting.starts_at:
+        sequence -= 1
+    return sequence
+
+
 def notices_given(
     session: Session, loaded: Loaded, meeting: Meeting, now: datetime
 ) -> list[NoticeGiven]:
@@ -114,7 +125,9 @@ def notices_given(
     """
     rule = stored_rule(meeting, loaded.calendar.nation)
     days = needed(meeting, rule, loaded)
-    sequence = meeting.sequence if meeting.notice_sequence is None else meeting.notice_sequence
+    sequence = meeting.notice_sequence
+    if sequence is None:
+        sequence = _first_notice_of_its_time(session, meeting)
     meeting_on = local_date(meeting.starts_at)
     found = []
     for sent in repo.deliveries(session, f"meeting:{meeting.id}:{sequence}"):

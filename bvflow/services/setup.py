@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
-from bvflow.domain.calendar import NATIONS, local_date
+from bvflow.domain.calendar import NATIONS, check_closures, local_date
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, calendar_for
 from bvflow.services.bank_holidays import store_holidays, years_around
@@ -140,6 +140,7 @@ def add_closure(app: App, day: date, reason: str) -> bool:
         if not calendar.is_working_day(day):
             why = calendar.bank_holiday(day) or ("a weekend" if day.weekday() >= 5 else "closed")
             raise InputError(f"{day.isoformat()} is already not a working day ({why})")
+        check_closures({*calendar.closures, day})
         repo.add_closure(session, closure)
         _calendar_event(session, app, now, "calendar.closure_added", day, {"reason": reason})
     return False
@@ -244,7 +245,7 @@ def calendar_year(app: App, year: int) -> list[CalendarDay]:
         sources = {h.day: h.source for h in repo.bank_holidays(session) if h.day.year == year}
     stored = calendar.stored is not None and year in calendar.stored.years
     # A year outside the stored calendar is read from the package (not stored: say so).
-    fallback = "holidays package, not stored: run 'bvflow calendar refresh'"
+    fallback = "holidays package: a year outside the stored calendar"
     found = []
     day = date(year, 1, 1)
     while day.year == year:
@@ -254,7 +255,7 @@ def calendar_year(app: App, year: int) -> list[CalendarDay]:
             found.append(CalendarDay(day, False, c.reason, f"closed by {c.added_by}"))
         elif day in openings:
             o = openings[day]
-            what = f"{holiday} (worked: {o.reason})"
+            what = f"{holiday or 'no longer a bank holiday'} (worked: {o.reason})"
             found.append(CalendarDay(day, True, what, f"opened by {o.added_by}"))
         elif holiday is not None and day.weekday() < 5:
             source = sources.get(day, "") if stored else fallback

@@ -45,6 +45,7 @@ from bvflow.store.repo.outbox import (
     load_message,
     messages_queued_until,
     queue_messages,
+    queued_times,
     remove_watcher,
     waiting_since,
     watchers_by_review,
@@ -97,6 +98,7 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "queued_times",
     "messages_queued_until",
     "bank_holidays",
     "Delivery",

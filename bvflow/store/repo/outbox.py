@@ -85,6 +85,21 @@ def deliveries(session: Session, key: str) -> list[Delivery]:
     ]
 
 
+def queued_times(session: Session, meeting_id: int) -> dict[int, datetime]:
+    """The start time each notice sequence of a meeting announced, as queued."""
+    rows = session.exec(
+        select(OutboxMessage.dedupe_key, OutboxMessage.context).where(
+            col(OutboxMessage.dedupe_key).startswith(f"meeting:{meeting_id}:", autoescape=True)
+        )
+    ).all()
+    found: dict[int, datetime] = {}
+    for key, context in rows:
+        sequence = int(key.split(":")[2])
+        if sequence not in found:
+            found[sequence] = datetime.fromisoformat(json.loads(context)["meeting"]["starts_at"])
+    return found
+
+
 def messages_queued_until(session: Session, until: datetime) -> Sequence[OutboxMessage]:
     """The outbox rows queued by ``until``, oldest first (views of the past)."""
     return session.exec(
