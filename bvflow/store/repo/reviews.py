@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from bvflow.errors import ConflictError, NotFoundError, StoreError
@@ -165,12 +165,17 @@ def enter_stage(session: Session, review_id: int, stage: str, via: str, at: date
 
 def suspensions_since(session: Session, review_id: int, since: datetime) -> list[Suspension]:
     """Suspensions of a review that were open at or after ``since``."""
-    rows = session.exec(
-        select(Suspension)
-        .where(col(Suspension.review_id) == review_id)
-        .order_by(col(Suspension.started_at))
-    ).all()
-    return [row for row in rows if row.ended_at is None or row.ended_at >= since]
+    # Filtered in SQL: a review suspended and resumed many times reads only the recent ones.
+    return list(
+        session.exec(
+            select(Suspension)
+            .where(
+                col(Suspension.review_id) == review_id,
+                or_(col(Suspension.ended_at).is_(None), col(Suspension.ended_at) >= since),
+            )
+            .order_by(col(Suspension.started_at))
+        ).all()
+    )
 
 
 def open_suspension(session: Session, review_id: int) -> Suspension | None:
