@@ -20,8 +20,11 @@ from hypothesis import strategies as st
 
 from bvflow.domain.calendar import (
     LONDON,
+    MAX_CLOSURES_PER_YEAR,
+    MAX_PERIOD_DAYS,
     StoredHolidays,
     WorkingCalendar,
+    check_closures,
     days_touched,
     local_date,
     london_instant,
@@ -298,3 +301,30 @@ def test_a_stored_calendar_is_what_counts_in_the_years_it_covers() -> None:
     assert calendar.is_working_day(date(2028, 6, 12))
     assert calendar.clear_days_between(date(2027, 6, 11), date(2027, 6, 16)) == 1
     assert calendar.clear_days_between(date(2027, 5, 28), date(2027, 6, 2)) == 2
+
+
+def test_closure_days_are_bounded_per_year() -> None:
+    """At most MAX_CLOSURES_PER_YEAR closure days in any one year, counted year by year."""
+    assert MAX_CLOSURES_PER_YEAR == 60
+    weekdays = [d for d in (date(2027, 1, 4) + timedelta(days=n) for n in range(400))
+                if d.weekday() < 5]
+    check_closures(weekdays[:60])  # sixty in 2027: allowed
+    check_closures([*weekdays[:60], *(d for d in weekdays if d.year == 2028)][:120])
+    with pytest.raises(InputError) as refused:
+        check_closures(weekdays[:61])
+    assert str(refused.value) == ("2027 would have 61 closure days; at most 60 a year are "
+                                  "allowed (suspend a review to pause it)")
+    spread = [date(year, 3, 1) for year in range(2027, 2100)]
+    check_closures(spread)  # one a year for seventy years
+    with pytest.raises(InputError, match="^2029 would have 61"):
+        check_closures([*weekdays[:10], *(date(2029, 1, 1) + timedelta(days=n) for n in range(61))])
+
+
+def test_a_calendar_with_no_working_days_left_fails_with_a_message() -> None:
+    span = range(MAX_PERIOD_DAYS * 3 + 10)
+    closed = frozenset(date(2027, 1, 1) + timedelta(days=n) for n in span)
+    calendar = WorkingCalendar("england", closures=closed)
+    with pytest.raises(InputError) as refused:
+        calendar.nth_counting_day(date(2027, 1, 1), 5)
+    assert str(refused.value) == (
+        f"there are not 5 working days in the {MAX_PERIOD_DAYS * 3} days after 2027-01-01")
