@@ -4,7 +4,9 @@ starts when each member's notice is delivered (docs/counting.md, "Notice of meet
 from __future__ import annotations
 
 import json
+import mailbox
 from datetime import datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,17 @@ def test_a_committee_needs_the_nations_lawful_notice(
     assert (meeting["kind"], meeting["notice_days"], meeting["lawful"]) == ("committee", days,
                                                                             True)
     assert cited in meeting["notice"]
+    cli.ok("sweep")
+    box = mailbox.Maildir(cli.db.parent / "mail", create=False)
+    notices = [message_from_bytes(box.get_bytes(k), policy=policy.strict) for k in box.keys()]
+    (sams,) = [m for m in notices if m["To"].addresses[0].addr_spec == "sam@unison.example"
+               and str(m["Subject"]).startswith("Meeting notice")]
+    body = sams.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "What:  Committee (committee meeting)" in text
+    assert f"Notice: {days} clear working days (lawful notice: " in text
+    assert "counted from the day this notice reached you" in text
     (payload,) = [json.loads(e[6])["payload"] for e in events(cli.db)
                   if e[2] == "meeting.scheduled"]
     assert payload["kind"] == "committee"
