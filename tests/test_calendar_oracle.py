@@ -328,3 +328,34 @@ def test_a_calendar_with_no_working_days_left_fails_with_a_message() -> None:
         calendar.nth_counting_day(date(2027, 1, 1), 5)
     assert str(refused.value) == (
         f"there are not 5 working days in the {MAX_PERIOD_DAYS * 3} days after 2027-01-01")
+
+
+@settings(max_examples=300, deadline=None)
+@given(nation=st.sampled_from(NATIONS), start=DATES, n=st.integers(1, 40),
+       skipped=st.sets(st.integers(0, 80), max_size=12), span=st.integers(0, 120))
+def test_counting_around_suspended_days_matches_a_day_by_day_walk(
+        nation: str, start: date, n: int, skipped: set[int], span: int) -> None:
+    """Days touched by a suspension do not count: the counts and the n-th day agree with a
+    walk that skips them one by one, whatever table the calendar keeps."""
+    excluded = frozenset(start + timedelta(days=k) for k in skipped)
+    calendar = WorkingCalendar(nation)
+    day, seen = start, 0
+    while seen < n:
+        day += timedelta(days=1)
+        seen += working(nation, day) and day not in excluded
+    assert calendar.nth_counting_day(start, n, excluded) == day
+    end = min(start + timedelta(days=span), LAST)  # the published list ends with 2028
+    expected = sum(1 for i in range(1, (end - start).days)
+                   if working(nation, start + timedelta(days=i))
+                   and start + timedelta(days=i) not in excluded)
+    assert calendar.clear_days_between(start, end, excluded) == expected
+
+
+def test_one_calendar_answers_backwards_and_forwards_in_time() -> None:
+    """The counts are built as they are asked for, later years first or earlier ones."""
+    calendar = WorkingCalendar("england")
+    # 21, 22, 27, 28, 29 December 2028 and 2 January 2029 (1 January is a holiday).
+    assert calendar.clear_days_between(date(2028, 12, 20), date(2029, 1, 3)) == 6
+    assert calendar.clear_days_between(date(2025, 12, 19), date(2026, 1, 5)) == 7
+    assert calendar.nth_counting_day(date(2028, 12, 22), 2) == date(2028, 12, 28)
+    assert calendar.nth_counting_day(date(2025, 12, 23), 1) == date(2025, 12, 24)
