@@ -395,5 +395,11 @@ def test_a_broken_meeting_requirement_is_named(cli: Cli, tmp_path: Path, value: 
 
 def test_the_bundled_workflow_requires_the_deciding_meeting(cli: Cli) -> None:
     shown = cli.ok("workflow", "show", "best-value").stdout
+    assert ("Notice: working-party and public meetings 5 clear working days (agreed); "
+            "committee, cabinet and council meetings the nation's lawful notice, counted in "
+            "working days") in shown
+    data = json.loads(cli.ok("workflow", "show", "best-value", "--json").stdout)
+    assert data["notice"]["statutory_clear_days"] == "working"
+    assert set(data["notice"]["meeting_notice_days"].values()) == {5}
     assert "meeting: 1 committee or cabinet meeting held with lawful notice" in shown
     assert "meeting: 1 working-party meeting held with full notice" in shown

@@ -60,7 +60,15 @@ def show(state: State, name: str, as_json: bool) -> None:
         emit_json({**definition_dict(d), "digest": found.digest, "file": found.source_name})
         return
     click.echo(f"{d.title} ({d.name}, version {d.version})")
-    click.echo(f"File: {found.source_name}\nDigest: {found.digest}\n")
+    click.echo(f"File: {found.source_name}\nDigest: {found.digest}")
+    agreed = sorted(set(d.involvement.meeting_notice_days.values()))
+    days = " or ".join(str(n) for n in agreed)
+    counted = "working days" if d.involvement.statutory_clear_days == "working" else "every day"
+    click.echo(
+        f"Notice: working-party and public meetings {days} clear working days (agreed); "
+        f"committee, cabinet and council meetings the nation's lawful notice, counted in "
+        f"{counted}\n"
+    )
     for stage in d.stages:
         if stage.final:
             click.echo(f"{stage.name}: {stage.title} (final)")

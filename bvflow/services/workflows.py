@@ -64,6 +64,10 @@ def definition_dict(definition: Definition) -> dict[str, Any]:
         "version": definition.version,
         "description": definition.description,
         "evidence_kinds": sorted(definition.evidence_kinds),
+        "notice": {
+            "meeting_notice_days": dict(definition.involvement.meeting_notice_days),
+            "statutory_clear_days": definition.involvement.statutory_clear_days,
+        },
         "stages": [
             {
                 "name": s.name,
