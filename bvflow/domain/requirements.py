@@ -371,7 +371,7 @@ class MeetingRequirement:
         found = [
             Unmet(
                 "meeting",
-                f"meeting {m.id} '{m.title}' on {m.on:%A} {m.on.day} {m.on:%B %Y} was held on "
+                f"meeting {m.id} '{m.title}' on {_long_date(m.on)} was held on "
                 f"short notice; it needs {m.notice}. Short: {'; '.join(m.short)}",
                 f"bvflow meeting accept-notice {facts.review} {m.id} --reason ...",
             )
@@ -382,8 +382,7 @@ class MeetingRequirement:
         if counted + len(found) < self.count:
             coming = [m for m in facts.meetings if m.kind in self.kinds and not m.held]
             remedy = (
-                f"wait for meeting {coming[0].id} on {coming[0].on:%A} {coming[0].on.day} "
-                f"{coming[0].on:%B %Y} to be held"
+                f"wait for meeting {coming[0].id} on {_long_date(coming[0].on)} to be held"
                 if coming
                 else f"bvflow meeting schedule {facts.review} --kind {self.kinds[0]} --title "
                 "... --at DATETIME --place ..."
