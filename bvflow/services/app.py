@@ -47,10 +47,9 @@ class Loaded:
 
 def calendar_for(session: Session) -> WorkingCalendar:
     """The authority's calendar in force: the stored bank holidays, closures and openings."""
-    authority = repo.load_authority(session)
-    stored = {row.day: row.name for row in repo.bank_holidays(session)}
+    stored = repo.holiday_names(session)
     return WorkingCalendar(
-        authority.nation,
+        repo.nation(session),
         repo.closure_days(session),
         repo.opened_days(session),
         StoredHolidays.of(stored) if stored else None,

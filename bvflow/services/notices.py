@@ -172,6 +172,7 @@ def queue_for_event(
     return repo.queue_messages(
         session,
         outbox_rows(review, kind, f"event:{event.seq}", everyone(session, review), context, now),
+        keys_are_new=True,
     )
 
 

@@ -130,13 +130,27 @@ def create_review(
     return ref
 
 
-def _announce(session: Session, loaded: Loaded, event: SealedEvent, now: datetime) -> None:
-    """Queue the event's notice, with the review as it now stands, in the same transaction."""
-    session.flush()
-    fresh = repo.load_review(session, loaded.review.ref)
-    session.refresh(fresh)  # the versioned update went around the identity map
+def _announce(
+    session: Session,
+    loaded: Loaded,
+    event: SealedEvent,
+    now: datetime,
+    written: dict[str, Any] | None = None,
+) -> None:
+    """Queue the event's notice, with the review as it now stands, in the same transaction.
+
+    ``written`` is what the change wrote to the review: the notice sees the review with it,
+    without reading back the row the same transaction has just updated.
+    """
+    review = loaded.review
+    fresh = Review(**{**review.model_dump(), **(written or {})}) if written else review
     after = Loaded(fresh, loaded.definition, loaded.calendar)
-    queue_for_event(session, after, event, timing(session, after, now), now)
+    if fresh.stage_entered_at == now and fresh.status != "suspended":
+        # A stage entered just now, and not suspended, has had no suspension in it.
+        stage_timing = timing_from(after, now, [])
+    else:
+        stage_timing = timing(session, after, now)
+    queue_for_event(session, after, event, stage_timing, now)
 
 
 @dataclass(frozen=True)
@@ -371,16 +385,15 @@ def advance(
     overridden = any(u.kind == "timetable" for u in unmet_plain)
     final = loaded.definition.stage(target).final
     status = "closed" if final else "active"
+    written: dict[str, Any] = {
+        "stage": target,
+        "status": status,
+        "stage_entered_at": now,
+        "updated_at": now,
+    }
     with app.db.write() as session:
-        version = repo.update_review(
-            session,
-            review,
-            review.version,
-            stage=target,
-            status=status,
-            stage_entered_at=now,
-            updated_at=now,
-        )
+        version = repo.update_review(session, review, review.version, **written)
+        written["version"] = version
         faults.point("after_state")
         assert review.id is not None
         repo.enter_stage(session, review.id, target, "advanced", now)
@@ -411,7 +424,7 @@ def advance(
             ),
         )
         faults.point("after_audit")
-        _announce(session, loaded, advanced, now)
+        _announce(session, loaded, advanced, now, written)
         faults.point("after_outbox")
     faults.point("after_commit")
     return Change(review.ref, "advanced", review.stage, target, status, version, overridden)
@@ -437,16 +450,15 @@ def _simple_change(
     target = fire(
         loaded.definition, review.ref, review.stage, trigger, suspended=review.status == "suspended"
     )
+    written: dict[str, Any] = {
+        "stage": target,
+        "status": status_after,
+        "updated_at": now,
+        **({"stage_entered_at": now} if action == "returned" else {}),
+    }
     with app.db.write() as session:
-        version = repo.update_review(
-            session,
-            review,
-            review.version,
-            stage=target,
-            status=status_after,
-            updated_at=now,
-            **({"stage_entered_at": now} if action == "returned" else {}),
-        )
+        version = repo.update_review(session, review, review.version, **written)
+        written["version"] = version
         assert review.id is not None
         if action == "returned":
             repo.enter_stage(session, review.id, target, "returned", now)
@@ -463,7 +475,7 @@ def _simple_change(
                 {"reason": reason, "version": version, **(extra or {})},
             ),
         )
-        _announce(session, loaded, event, now)
+        _announce(session, loaded, event, now, written)
     change = Change(review.ref, action, review.stage, target, status_after, version)
     return loaded, change, now
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import func, text, update
+from sqlalchemy import bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bvflow.domain.actions import ACTIONS
@@ -20,8 +21,8 @@ from bvflow.store import changes
 from bvflow.store.models import (
     AuditEvent,
     AuditHead,
-    Authority,
 )
+from bvflow.store.repo.reviews import find_authority
 
 # Longer than the busy timeout a command may wait for another's write lock, with room to spare.
 CLOCK_TOLERANCE: Final = timedelta(minutes=5)
@@ -39,37 +40,54 @@ def append_event(session: Session, event: NewEvent, *, in_order: bool = True) ->
     """
     if event.action not in ACTIONS:  # a programming error: every action is in the vocabulary
         raise ValueError(f"unknown audit action {event.action!r}: add it to ACTIONS")
-    session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
-    if in_order and event.review is not None:
-        _check_order(session, event)
-    head = session.get(AuditHead, 1)
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD).first()
     if head is None:
         raise StoreError("the audit chain has no head row; the database was not initialised")
-    session.refresh(head)
+    if in_order and event.review is not None:
+        _check_order(connection, event)
     carried = tuple(changes.take_pending(session)) + tuple(event.changes)
     login = event.login or authenticated(session)
     if in_order and event.actor != login:
         _check_acting_for(session, event.actor, login)
     sealed = seal(replace(event, changes=carried, login=login), head.seq + 1, head.hash)
-    session.add(
-        AuditEvent(
-            seq=sealed.seq,
-            at=sealed.at,
-            actor=sealed.actor,
-            action=sealed.action,
-            review=sealed.review,
-            from_stage=sealed.from_stage,
-            to_stage=sealed.to_stage,
-            record=sealed.record,
-            prev_hash=sealed.prev_hash,
-            hash=sealed.hash,
-            login=sealed.login,
-        )
+    connection.execute(
+        _INSERT_EVENT,
+        {
+            "seq": sealed.seq,
+            "at": sealed.at,
+            "actor": sealed.actor,
+            "action": sealed.action,
+            "review": sealed.review,
+            "from_stage": sealed.from_stage,
+            "to_stage": sealed.to_stage,
+            "record": sealed.record,
+            "prev_hash": sealed.prev_hash,
+            "hash": sealed.hash,
+            "login": sealed.login,
+        },
     )
-    head.seq, head.hash = sealed.seq, sealed.hash
-    session.add(head)
-    session.flush()
+    connection.execute(_MOVE_HEAD, {"new_seq": sealed.seq, "new_hash": sealed.hash})
     return sealed
+
+
+# Prebuilt Core statements on the model's tables: an append is three statements, with no ORM
+# objects. The no-op update takes the head row's lock first (on SQLite the write lock is
+# already held by BEGIN IMMEDIATE), so appends are serialised on every backend.
+_EVENTS: Final = AuditEvent.__table__  # type: ignore[attr-defined]
+_HEAD: Final = AuditHead.__table__  # type: ignore[attr-defined]
+_LOCK_HEAD: Final = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_INSERT_EVENT: Final = insert(_EVENTS)
+_MOVE_HEAD: Final = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 _SESSION_USERS: dict[str, str] = {}
@@ -98,7 +116,7 @@ def _check_acting_for(session: Session, actor: str, login: str) -> None:
 
     Delivery records (not ``in_order``) name the system, not a person, and are not refused.
     """
-    authority = session.get(Authority, 1)
+    authority = find_authority(session)
     if authority is not None and not authority.allow_acting_for:
         raise InputError(
             f"--actor {actor!r} is not who is logged in ({login}), and this database forbids "
@@ -111,10 +129,10 @@ def _check_acting_for(session: Session, actor: str, login: str) -> None:
         )
 
 
-def _check_order(session: Session, event: NewEvent) -> None:
-    last = session.exec(
-        select(func.max(AuditEvent.at)).where(col(AuditEvent.review) == event.review)
-    ).one()
+def _check_order(connection: Connection, event: NewEvent) -> None:
+    last = connection.execute(
+        sa_select(func.max(_EVENTS.c.at)).where(_EVENTS.c.review == event.review)
+    ).scalar_one()
     if last is not None and event.at < last - CLOCK_TOLERANCE:
         raise ClockError(event.review or "", event.at, last)
 
@@ -246,10 +264,11 @@ def missing_guards(session: Session) -> list[str]:
 
 
 def chain_head(session: Session) -> tuple[int, str]:
-    head = session.get(AuditHead, 1)
+    # Core, not session.get: an append moves the head without the ORM's identity map.
+    head = session.execute(sa_select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).first()
     if head is None:
         raise StoreError("the audit chain has no head row; the database was not initialised")
-    return head.seq, head.hash
+    return int(head.seq), str(head.hash)
 
 
 def count_events(session: Session) -> int:

@@ -109,9 +109,15 @@ def messages_queued_until(session: Session, until: datetime) -> Sequence[OutboxM
     ).all()
 
 
-def queue_messages(session: Session, rows: Sequence[OutboxMessage]) -> int:
-    """Insert outbox rows, skipping any whose dedupe key exists; returns how many were new."""
-    known = existing_keys(session, [row.dedupe_key for row in rows])
+def queue_messages(
+    session: Session, rows: Sequence[OutboxMessage], *, keys_are_new: bool = False
+) -> int:
+    """Insert outbox rows, skipping any whose dedupe key exists; returns how many were new.
+
+    ``keys_are_new`` (a notice keyed by the event just appended) skips reading the keys
+    first; the insert still skips a key that exists.
+    """
+    known = set() if keys_are_new else existing_keys(session, [row.dedupe_key for row in rows])
     fresh = [row.model_dump(exclude={"id"}) for row in rows if row.dedupe_key not in known]
     insert = _insert_for(session)
     inserted = 0

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from bvflow.errors import ConflictError, NotFoundError, StoreError
 from bvflow.store import changes
@@ -26,11 +27,15 @@ from bvflow.store.models import (
 
 
 def find_authority(session: Session) -> Authority | None:
-    return session.get(Authority, 1)
+    authority = session.get(Authority, 1)
+    # Held for the session: the identity map keeps objects only while something refers to
+    # them, and a change reads the authority several times (names, acting-for, notices).
+    session.info["bvflow.authority"] = authority
+    return authority
 
 
 def load_authority(session: Session) -> Authority:
-    authority = session.get(Authority, 1)
+    authority = find_authority(session)
     if authority is None:
         raise StoreError("the database has no authority; run 'bvflow init --authority ...'")
     return authority
@@ -47,7 +52,7 @@ def save_authority(session: Session, name: str, nation: str, now: datetime) -> A
 
 
 def closure_days(session: Session) -> frozenset[date]:
-    return frozenset(c.day for c in session.exec(select(Closure)).all())
+    return frozenset(session.execute(sa_select(_table(Closure).c.day)).scalars())
 
 
 def list_closures(session: Session) -> Sequence[Closure]:
@@ -65,7 +70,28 @@ def bank_holidays(session: Session) -> Sequence[BankHoliday]:
 
 
 def opened_days(session: Session) -> frozenset[date]:
-    return frozenset(o.day for o in session.exec(select(Opening)).all())
+    return frozenset(session.execute(sa_select(_table(Opening).c.day)).scalars())
+
+
+def holiday_names(session: Session) -> dict[date, str]:
+    """The stored bank holidays, day to name (plain rows: every use case reads them)."""
+    table = _table(BankHoliday)
+    return {day: name for day, name in session.execute(sa_select(table.c.day, table.c.name))}
+
+
+def nation(session: Session) -> str:
+    found = session.execute(
+        sa_select(_table(Authority).c.nation).where(_table(Authority).c.id == 1)
+    ).scalar()
+    if found is None:
+        raise StoreError("the database has no authority; run 'bvflow init --authority ...'")
+    return str(found)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
 
 
 def list_openings(session: Session) -> Sequence[Opening]:
