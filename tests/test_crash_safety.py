@@ -91,3 +91,42 @@ def test_a_crash_after_sending_sends_at_most_once_more(cli: Cli, ready: str,
     sent = [e for e in events(cli.db) if e[2] == "notification.sent"]
     assert len(sent) == 1
     assert cli.ok("sweep").stdout == "queued 0, sent 0, retrying 0, failed 0\n"
+
+
+@pytest.mark.slow
+def test_a_crash_mid_batch_resends_each_message_at_most_once(
+        cli: Cli, ready: str, smtp_server: SmtpServer) -> None:
+    """Outcomes are recorded a batch at a time: a crash after the first of several sends
+    leaves them all unrecorded. After the lease, each goes once more, with its Message-ID,
+    and each ends with exactly one notification.sent."""
+    use_smtp(cli.db, smtp_server.port)
+    settings = cli.db.parent / "bvflow.toml"
+    settings.write_text(settings.read_text().replace("[mail.smtp]",
+                                                     "lease_seconds = 60\n[mail.smtp]"))
+    for number in range(4):
+        cli.ok("party", "add", ready, "--name", f"Member {number}", "--email",
+               f"member{number}@unison.example", "--organisation", "UNISON",
+               "--category", "trade_union")
+    # The queue so far goes first; then a suspension's notice to all five is the batch.
+    cli.ok("sweep")
+    before = len(smtp_server.handler.received)
+    cli.ok("review", "suspend", ready, "--reason", "Purdah")
+    queued = query(cli.db, "SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]
+    assert queued == 5
+    died = crash("after_send", cli, "sweep")
+    assert died.returncode == -9, died.stderr
+    assert len(smtp_server.handler.received) == before + 1
+    assert query(cli.db, "SELECT count(*) FROM outbox WHERE status = 'sending'") == [(queued,)]
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        clock.shift(timedelta(seconds=61))
+        assert cli.ok("sweep").stdout == f"queued 0, sent {queued}, retrying 0, failed 0\n"
+    late = smtp_server.handler.received[before:]
+    ids = [str(m["Message-ID"]) for _, m in late]
+    assert len(late) == queued + 1
+    assert len(set(ids)) == queued  # one repeat, recognisable by its Message-ID
+    assert max(ids.count(i) for i in ids) == 2
+    sent_events = [e for e in events(cli.db) if e[2] == "notification.sent"]
+    assert query(cli.db, "SELECT count(*) FROM outbox WHERE status = 'sent'")[0][0] == \
+        len(sent_events) == queued + before
+    assert query(cli.db, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == [(0,)]
+    assert cli.ok("audit", "verify").stdout.startswith("intact:")

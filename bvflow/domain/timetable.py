@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from bvflow.domain.calendar import WorkingCalendar, days_touched, local_date
 
@@ -53,6 +54,21 @@ def stage_timing(
     entered_on, today = local_date(entered_at), local_date(now)
     suspended = any(end is None for _, end in suspensions)
     excluded = days_touched(suspensions, today)
+    return _timing_on(calendar, entered_on, today, min_days, target_days, excluded, suspended)
+
+
+@lru_cache(maxsize=4096)
+def _timing_on(
+    calendar: WorkingCalendar,
+    entered_on: date,
+    today: date,
+    min_days: int,
+    target_days: int | None,
+    excluded: frozenset[date],
+    suspended: bool,
+) -> StageTiming:
+    """The timing from dates alone, cached: a sweep asks it of every review, and reviews that
+    entered their stage on the same day, under the same calendar and timetable, share it."""
     clear = calendar.clear_days_between(entered_on, today, excluded)
     earliest: date | None = entered_on
     if min_days > 0:

@@ -1,9 +1,10 @@
 """The sweep: queue the reminders due today, then deliver the outbox.
 
 Delivery claims a batch (``sending`` with a lease), sends each message outside any
-transaction, then records each outcome in its own transaction with its audit event. A crash
-between sending and recording leaves the row ``sending``; when the lease runs out it is sent
-again: at most once more than recorded, never lost. Transient failures back off
+transaction, then records the outcomes, each with its audit event, a batch at a time (up to
+``RECORD_EVERY`` messages, or every ``RECORD_WITHIN``). A crash between sending and
+recording leaves the rows ``sending``; when the lease runs out they are sent again, with
+the same Message-ID: at most once more than recorded, never lost. Transient failures back off
 exponentially with jitter; permanent ones, or too many attempts, end as ``failed``.
 """
 
@@ -32,6 +33,11 @@ from bvflow.workflow_files import definition_from_source
 BACKOFF_BASE: Final = timedelta(minutes=1)
 BACKOFF_CAP: Final = timedelta(hours=6)
 BATCH: Final = 200
+# Outcomes are recorded in batches (one transaction, one fsync, for many messages), and no
+# later than RECORD_WITHIN after the first of them was sent: the delay between a delivery and
+# its record, which a crash would turn into a resend, stays short.
+RECORD_EVERY: Final = 50
+RECORD_WITHIN: Final = timedelta(seconds=2)
 
 
 @dataclass
@@ -161,56 +167,81 @@ def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -
     )
 
 
-def _record(
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed message, and when, until it is recorded."""
+
+    row: OutboxMessage
+    rendered: Rendered | None
+    error: DeliveryError | None
+    at: datetime
+
+
+def _record(app: App, outcomes: list[Outcome], report: SweepReport) -> None:
+    """Record a batch of outcomes, each with its audit event, in one transaction.
+
+    An outcome is recorded only if the message is still ours (``sending`` under the lease we
+    claimed it with): if the lease ran out, another sender took it over and records it.
+    """
+    if not outcomes:
+        return
+    with app.db.write() as session:
+        current = repo.messages_by_id(session, [int(o.row.id or 0) for o in outcomes])
+        refs = repo.refs_by_id(session, {m.review_id for m in current.values() if m.review_id})
+        for outcome in outcomes:
+            message = current.get(int(outcome.row.id or 0))
+            if message is None or message.status != "sending":
+                continue
+            if message.claimed_until != outcome.row.claimed_until:
+                continue  # our lease ran out and another sender took the message over
+            _record_one(app, session, message, outcome, refs.get(message.review_id or 0), report)
+
+
+def _record_one(
     app: App,
-    row: OutboxMessage,
-    rendered: Rendered | None,
-    error: DeliveryError | None,
+    session: Session,
+    current: OutboxMessage,
+    outcome: Outcome,
+    review: str | None,
     report: SweepReport,
 ) -> None:
-    now = app.now()
-    with app.db.write() as session:
-        current = repo.load_message(session, int(row.id or 0))
-        if current.status != "sending" or current.claimed_until != row.claimed_until:
-            return  # our lease ran out and another sender took the message over
-        ref = repo.refs_by_id(session, {current.review_id} if current.review_id else set())
-        review = ref.get(current.review_id or 0)
-        payload = {"outbox_id": current.id, "kind": current.kind, "recipient": current.recipient}
-        if rendered is not None:
-            current.subject, current.body_text = rendered.subject, rendered.text
-        current.claimed_until = None
-        if error is None:
-            current.status, current.sent_at, current.last_error = "sent", now, None
-            report.sent += 1
-            if current.created_at < now - timedelta(minutes=app.settings.late_after_minutes):
-                report.late += 1
-                if review:
-                    report.late_reviews.append(review)
-            action = "notification.sent"
-        elif error.permanent or current.attempts >= app.settings.max_attempts:
-            current.status, current.last_error = "failed", error.reason[:500]
-            report.failed += 1
-            action = "notification.failed"
-            payload["reason"] = error.reason[:500]
-        else:
-            current.status, current.last_error = "pending", error.reason[:500]
-            current.next_attempt_at = now + backoff(current.attempts)
-            report.retrying += 1
-            action = None
-        session.add(current)
-        if action:
-            repo.append_event(
-                session,
-                NewEvent(now, "bvflow-mailer", action, review, payload=payload),
-                in_order=False,
-            )
+    rendered, error, now = outcome.rendered, outcome.error, outcome.at
+    payload = {"outbox_id": current.id, "kind": current.kind, "recipient": current.recipient}
+    if rendered is not None:
+        current.subject, current.body_text = rendered.subject, rendered.text
+    current.claimed_until = None
+    if error is None:
+        current.status, current.sent_at, current.last_error = "sent", now, None
+        report.sent += 1
+        if current.created_at < now - timedelta(minutes=app.settings.late_after_minutes):
+            report.late += 1
+            if review:
+                report.late_reviews.append(review)
+        action = "notification.sent"
+    elif error.permanent or current.attempts >= app.settings.max_attempts:
+        current.status, current.last_error = "failed", error.reason[:500]
+        report.failed += 1
+        action = "notification.failed"
+        payload["reason"] = error.reason[:500]
+    else:
+        current.status, current.last_error = "pending", error.reason[:500]
+        current.next_attempt_at = now + backoff(current.attempts)
+        report.retrying += 1
+        action = None
+    session.add(current)
+    if action:
+        repo.append_event(
+            session,
+            NewEvent(now, "bvflow-mailer", action, review, payload=payload),
+            in_order=False,
+        )
 
 
 def _why(exc: Exception) -> str:
     return exc.message if isinstance(exc, BVFlowError) else f"{type(exc).__name__}: {exc}"
 
 
-def _send_one(app: App, transport: Transport, row: OutboxMessage, report: SweepReport) -> None:
+def _send_one(app: App, transport: Transport, row: OutboxMessage) -> Outcome:
     """Send one message; whatever is wrong with it fails that message alone, with its reason.
 
     Only the database failing stops the sweep (nothing could be recorded then).
@@ -223,18 +254,15 @@ def _send_one(app: App, transport: Transport, row: OutboxMessage, report: SweepR
         raise
     except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
         failure = DeliveryError(f"cannot build the message: {_why(exc)}", permanent=True)
-        _record(app, row, rendered, failure, report)
-        return
+        return Outcome(row, rendered, failure, app.now())
     try:
         transport.send(outgoing)
     except DeliveryError as exc:
-        _record(app, row, rendered, exc, report)
-        return
+        return Outcome(row, rendered, exc, app.now())
     except Exception as exc:  # noqa: BLE001 - a transport's surprise is this message's failure
-        _record(app, row, rendered, DeliveryError(f"cannot send: {_why(exc)}", True), report)
-        return
+        return Outcome(row, rendered, DeliveryError(f"cannot send: {_why(exc)}", True), app.now())
     faults.point("after_send")
-    _record(app, row, rendered, None, report)
+    return Outcome(row, rendered, None, app.now())
 
 
 def _margin(app: App) -> timedelta:
@@ -259,12 +287,20 @@ def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
             if not batch:
                 return
             margin = _margin(app)
-            for row in batch:
-                # Stop before our lease runs out: what is left is taken over, not sent twice.
-                if row.claimed_until is not None and app.now() + margin >= row.claimed_until:
-                    break
-                _send_one(app, transport, row, report)
-                handled += 1
+            outcomes: list[Outcome] = []
+            try:
+                for row in batch:
+                    # Stop before our lease runs out: what is left is taken over, not sent
+                    # twice.
+                    if row.claimed_until is not None and app.now() + margin >= row.claimed_until:
+                        break
+                    outcomes.append(_send_one(app, transport, row))
+                    handled += 1
+                    if len(outcomes) >= RECORD_EVERY or app.now() - outcomes[0].at > RECORD_WITHIN:
+                        _record(app, outcomes, report)
+                        outcomes = []
+            finally:
+                _record(app, outcomes, report)
     finally:
         transport.close()
 

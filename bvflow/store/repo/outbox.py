@@ -175,6 +175,15 @@ def claim_due(
     return rows
 
 
+def messages_by_id(session: Session, ids: Sequence[int]) -> dict[int, OutboxMessage]:
+    found: dict[int, OutboxMessage] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for row in session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(chunk))):
+            found[int(row.id or 0)] = row
+    return found
+
+
 def load_message(session: Session, message_id: int) -> OutboxMessage:
     row = session.get(OutboxMessage, message_id)
     if row is None:
