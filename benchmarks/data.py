@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import random
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from jinja2 import Environment
-
 from bvflow.domain.audit import NewEvent, format_instant, seal
 from bvflow.services.app import App
-from bvflow.services.reviews import create_review, resume, suspend
+from bvflow.services.reviews import advance, create_review, return_review
 from bvflow.services.setup import init
 from bvflow.store.database import Database
 
@@ -153,75 +149,50 @@ def sweep_database(path: Path, reviews: int) -> Path:
     return path
 
 
-def changes_through_api(path: Path, count: int) -> float:
-    """Durable changes per second: suspend and resume, one transaction each."""
-    app = _fresh(path)
-    ref = create_review(app, "Refuse collection", "Waste", "jo@benchmarkshire.gov.uk")
+QUICK = Path(__file__).resolve().parent / "quick.yaml"
+
+
+def quick_reviews(path: Path, count: int) -> list[str]:
+    """``count`` reviews under a workflow whose stages require nothing, so each can advance."""
+    app = App(Database(f"sqlite:///{path}"), actor="bench")
+    refs = [create_review(app, f"Review {n}", "Waste", "jo@benchmarkshire.gov.uk",
+                          workflow=str(QUICK)) for n in range(count)]
+    app.db.dispose()
+    return refs
+
+
+def advance_all(path: Path, refs: list[str]) -> float:
+    """Durable stage changes per second: each review advanced once, a transaction each."""
+    app = App(Database(f"sqlite:///{path}"), actor="bench")
     start = time.perf_counter()
-    for number in range(count):
-        if number % 2 == 0:
-            suspend(app, ref, "benchmark")
-        else:
-            resume(app, ref)
+    for ref in refs:
+        advance(app, ref)
     took = time.perf_counter() - start
     app.db.dispose()
-    return count / took
+    return len(refs) / took
 
 
-def changes_with_sqlite3(path: Path, count: int) -> float:
-    """The same rows (state, suspension, audit event, head, outbox) with sqlite3 directly."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.executescript(
-        "CREATE TABLE reviews (id INTEGER PRIMARY KEY, status TEXT, version INTEGER);"
-        "CREATE TABLE suspensions (id INTEGER PRIMARY KEY, review_id INT, started_at TEXT,"
-        " ended_at TEXT);"
-        "CREATE TABLE audit_events (seq INTEGER PRIMARY KEY, record TEXT, prev_hash TEXT,"
-        " hash TEXT);"
-        "CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq INT, hash TEXT);"
-        "CREATE TABLE outbox (id INTEGER PRIMARY KEY, dedupe_key TEXT UNIQUE, context TEXT);"
-        "INSERT INTO reviews VALUES (1, 'active', 1);"
-        "INSERT INTO audit_head VALUES (1, 0, '" + "0" * 64 + "');")
-    start = time.perf_counter()
-    for number in range(count):
-        now = datetime.now(UTC).isoformat()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE reviews SET status = ?, version = version + 1 WHERE id = 1",
-                     ("suspended" if number % 2 == 0 else "active",))
-        conn.execute("INSERT INTO suspensions (review_id, started_at) VALUES (1, ?)", (now,))
-        seq, prev = conn.execute("SELECT seq, hash FROM audit_head").fetchone()
-        record = json.dumps({"seq": seq + 1, "at": now, "action": "review.suspended"},
-                            sort_keys=True)
-        digest = hashlib.sha256((prev + record).encode()).hexdigest()
-        conn.execute("INSERT INTO audit_events VALUES (?, ?, ?, ?)", (seq + 1, record, prev,
-                                                                      digest))
-        conn.execute("UPDATE audit_head SET seq = ?, hash = ?", (seq + 1, digest))
-        conn.execute("INSERT INTO outbox (dedupe_key, context) VALUES (?, ?)",
-                     (f"event:{seq + 1}:jo", record))
-        conn.execute("COMMIT")
-    took = time.perf_counter() - start
-    conn.close()
-    return count / took
+def back_and_forth(path: Path, changes: int) -> tuple[list[float], list[float]]:
+    """One review advanced and returned ``changes`` times; the rates (changes per second) of
+    five slices of the first tenth and of the last tenth."""
+    app = _fresh(path)
+    (ref,) = quick_reviews(path, 1)
+    stamps = []
+    for number in range(changes):
+        if number % 2 == 0:
+            advance(app, ref)
+        else:
+            return_review(app, ref, "a", "benchmark")
+        stamps.append(time.perf_counter())
+    app.db.dispose()
+    tenth = max(changes // 10, 5)
+    slice_ = tenth // 5
 
+    def rates(begin: int) -> list[float]:
+        found = []
+        for k in range(5):
+            lo, hi = begin + k * slice_, begin + (k + 1) * slice_
+            found.append(slice_ / (stamps[hi] - stamps[lo]))
+        return found
 
-FLOOR_TEMPLATE = ("Dear {{ name }}, the {{ stage }} stage of {{ ref }} {{ title }} was due by "
-                  "{{ due }} and is {{ days }} working days overdue.")
-
-
-def sweep_floor(path: Path, reviews: int) -> float:
-    """Render and insert one reminder per review with sqlite3 and Jinja2 directly."""
-    env = Environment(autoescape=False)
-    text = env.from_string(FLOOR_TEMPLATE)
-    html = Environment(autoescape=True).from_string("<p>" + FLOOR_TEMPLATE + "</p>")
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE outbox (key TEXT UNIQUE, body TEXT, html TEXT)")
-    start = time.perf_counter()
-    with conn:
-        for number in range(reviews):
-            data = {"name": "Jo", "stage": "Consult", "ref": f"BV-2026-{number:05d}",
-                    "title": "Refuse collection", "due": "Monday 4 January 2027", "days": 3}
-            conn.execute("INSERT OR IGNORE INTO outbox VALUES (?, ?, ?)",
-                         (f"reminder:{number}", text.render(data), html.render(data)))
-    took = time.perf_counter() - start
-    conn.close()
-    return took
+    return rates(0), rates(changes - tenth - 1)
