@@ -256,6 +256,19 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
+def postgres(url: str, work: Path, quick: bool) -> list[Row]:
+    from benchmarks.postgres import concurrent_advances, concurrent_delivery
+
+    each, messages = (5, 20) if quick else (25, 300)
+    advances = Sample(tuple(concurrent_advances(url, work, 8, each) for _ in range(RUNS)))
+    delivered = Sample(tuple(concurrent_delivery(url, work, 4, messages) for _ in range(RUNS)))
+    return [
+        Row(f"review advance/s, 8 coordinators at once, {each} reviews each", advances, "/s"),
+        Row(f"messages delivered/s, 4 sweeps at once on {messages} queued (SKIP LOCKED), "
+            "process start-up included", delivered, "/s"),
+    ]
+
+
 def table(rows: list[Row]) -> str:
     lines = ["| figure | median (min-max) | floor, median (min-max) | ratio | target | met |",
              "|---|---|---|---|---|---|"]
@@ -299,6 +312,10 @@ def main() -> None:
                         help="Comma-separated: small (60 reviews, 5,000 events), medium "
                              "(1,000 / 200,000), large (10,000 / 1,000,000).")
     parser.add_argument("--out", type=Path, help="Also write the report as Markdown here.")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="Also measure on this PostgreSQL database (in a schema of its "
+                             "own, dropped after), e.g. postgresql+psycopg://postgres@"
+                             "127.0.0.1:5432/test.")
     args = parser.parse_args()
     scales = ["small"] if args.quick else [s.strip() for s in args.scales.split(",")]
     unknown = [s for s in scales if s not in SCALES]
@@ -320,6 +337,8 @@ def main() -> None:
             reviews, events = SCALES[name]
             sections.append((f"{name.capitalize()}: {reviews:,} reviews, {events:,} events",
                              at_scale(work, name, args.quick)))
+        if args.postgres:
+            sections.append(("PostgreSQL", postgres(args.postgres, work, args.quick)))
     took = time.perf_counter() - started
     bytecode = os.environ.get("PYTHONDONTWRITEBYTECODE") or "unset (bytecode cached)"
     body = "\n\n".join(f"## {title}\n\n{table(rows)}" for title, rows in sections)
@@ -350,6 +369,10 @@ READING = """## Reading these figures
   message with the standard library, delivers it to a Maildir and records it, 50 at a time.
 - Stage changes are timed in one process through the service API (start-up excluded on
   both sides); every other figure is a whole command.
+- PostgreSQL (with `--postgres URL`): 8 coordinator processes advancing reviews of their
+  own at once, started together once connected; and 4 `bvflow sweep` processes started
+  together on one queue, each claiming with `FOR UPDATE SKIP LOCKED`, checked afterwards to
+  have sent and recorded every message exactly once.
 - The machine may be shared with other work: the spread shows how much a figure moved, and
   each figure is interleaved with its floor so that load falls on both.
 """
