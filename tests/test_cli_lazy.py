@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -64,3 +66,29 @@ def test_a_group_that_corrections_extend_has_its_corrections() -> None:
     unknown = CliRunner().invoke(main, ["reveiw"])
     assert unknown.exit_code == 2
     assert "No such command 'reveiw'" in unknown.stderr
+
+
+def test_reads_and_a_sweep_without_meetings_import_neither_holidays_nor_icalendar(
+        tmp_path: Path) -> None:
+    """The calendar in force comes from the database, and invitations only where a meeting
+    is sent: neither library is paid for by a command that does not need it."""
+    db = str(tmp_path / "bvflow.db")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db, "init", "--authority", "Exampleshire County "
+                                "Council", "--nation", "england"]).exit_code == 0
+    created = runner.invoke(main, ["--db", db, "review", "create", "Refuse collection",
+                                   "--service", "Waste", "--coordinator",
+                                   "jo@exampleshire.gov.uk"])
+    ref = created.stdout.strip()
+    for args in (["review", "show", ref], ["audit", "log", "--review", ref], ["sweep"]):
+        code = ("import sys\nfrom bvflow.cli import main\n"
+                f"try:\n    main({['--db', db, *args]!r})\nexcept SystemExit as e:\n"
+                "    assert not e.code, e.code\n"
+                "print('LOADED', sorted(m for m in ('holidays', 'icalendar') "
+                "if m in sys.modules))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, cwd=tmp_path).stdout
+        assert out.splitlines()[-1] == "LOADED []", (args, out)
+    # The sweep did deliver (the review's opening notice), without an invitation library.
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM outbox").fetchall() == [("sent",)]

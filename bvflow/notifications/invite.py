@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
-
 from bvflow.domain.calendar import LONDON
 
 
@@ -28,6 +26,9 @@ def invitation(
     stamp: datetime,
 ) -> str:
     """One VCALENDAR with METHOD REQUEST or CANCEL, in Europe/London time."""
+    # Imported here: a sweep with no meeting in it (and every other command) never needs it.
+    from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+
     calendar = Calendar()
     calendar.add("prodid", "-//bvflow//Best Value review meetings//EN")
     calendar.add("version", "2.0")
