@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from bvflow.domain.definition import Definition, parse_definition
 from bvflow.errors import DefinitionError, NotFoundError, Problem
@@ -32,12 +35,15 @@ class LineDict(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-class _Loader(yaml.SafeLoader):
+class _Guards:
+    """Composition with the guards (no aliases, bounded depth) and line-numbered mappings,
+    over whichever parser reads the events."""
+
     depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-        if self.check_event(yaml.AliasEvent):
+        mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
             raise yaml.MarkedYAMLError(
                 "YAML aliases are not allowed in workflow files", problem_mark=mark
             )
@@ -47,28 +53,51 @@ class _Loader(yaml.SafeLoader):
             )
         self.depth += 1
         try:
-            return super().compose_node(parent, index)
+            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
         finally:
             self.depth -= 1
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: Any, deep: bool = False) -> LineDict:
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
             if not isinstance(key, str):
                 raise yaml.MarkedYAMLError("keys must be text", problem_mark=key_node.start_mark)
             if key in result:
                 raise yaml.MarkedYAMLError(
                     f"duplicate key {key!r}", problem_mark=key_node.start_mark
                 )
-            result[key] = self.construct_object(value_node, deep=True)
+            result[key] = self.construct_object(value_node, deep=True)  # type: ignore[attr-defined]
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+class _Loader(_Guards, yaml.SafeLoader):  # type: ignore[misc]
+    """The pure-Python loader (where PyYAML was built without libyaml)."""
+
+
+_LOADER: type[Any] = _Loader
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _CLoader(_Guards, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """libyaml scans and parses (several times faster; every command that reads a
+        review parses its pinned workflow); composition, with the guards, stays in Python,
+        so the C composer never sees an alias or a deep document."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _LOADER = _CLoader
+
+_MAPPING: Final = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_Loader.add_constructor(_MAPPING, _Guards.construct_mapping)  # type: ignore[type-var]
+_LOADER.add_constructor(_MAPPING, _Guards.construct_mapping)
 
 
 @dataclass(frozen=True)
@@ -85,6 +114,17 @@ def digest_of(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
+def _load(source: str) -> Any:
+    """The YAML data, read fast; what is wrong with a file, in the pure-Python loader's words
+    (libyaml words some problems differently, and a message should not depend on the build)."""
+    try:
+        return yaml.load(source, Loader=_LOADER)  # noqa: S506 - safe constructor, guarded
+    except yaml.YAMLError:
+        if _LOADER is _Loader:
+            raise
+    return yaml.load(source, Loader=_Loader)  # noqa: S506 - safe constructor, guarded
+
+
 def parse_source(source: str, source_name: str, file_stem: str | None = None) -> Definition:
     """Parse YAML text into a validated definition (every problem reported at once).
 
@@ -92,7 +132,7 @@ def parse_source(source: str, source_name: str, file_stem: str | None = None) ->
     requires: validating a file then says exactly what using it would say.
     """
     try:
-        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = _load(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

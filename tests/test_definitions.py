@@ -13,6 +13,8 @@ from bvflow.errors import DefinitionError, RefusedError
 from bvflow.resources import data_dir
 from bvflow.workflow_files import read_path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 BROKEN = """\
 name: broken
 title: Broken
@@ -132,3 +134,56 @@ def test_problems_come_in_line_order_and_description_is_checked() -> None:
     assert "workflow: description must be non-empty text" in messages
     assert any("the timetable comes from min_working_days" in m
                for m in messages)
+
+
+def _with_lines(node: object) -> object:
+    if isinstance(node, dict):
+        return (getattr(node, "line", None), getattr(node, "key_lines", None),
+                {k: _with_lines(v) for k, v in node.items()})
+    if isinstance(node, list):
+        return [_with_lines(v) for v in node]
+    return node
+
+
+@pytest.mark.parametrize("source", [
+    *(p.read_text() for p in sorted((ROOT / "workflows").glob("*.yaml"))),
+    (ROOT / "benchmarks" / "quick.yaml").read_text(),
+    "name: x\nstages:\n  - {name: a, title: A}\n  - name: b\n    final: true\n",
+    "a: 'quoted'\nb: \"double\\u00e9\"\nc: |\n  block\n  text\nd: >\n  folded\n"
+    "e: [1, 2.5, true, null]\n",
+])
+def test_the_fast_loader_reads_what_the_pure_python_loader_reads(source: str) -> None:
+    """libyaml parses pinned workflows (every command that reads a review parses one); the
+    data and every line number must be what the pure-Python loader gives."""
+    import yaml
+
+    from bvflow.workflow_files import _LOADER, _Loader
+
+    assert _LOADER is not _Loader, "PyYAML here was built with libyaml"
+    fast = yaml.load(source, Loader=_LOADER)  # noqa: S506 - the guarded safe loaders
+    slow = yaml.load(source, Loader=_Loader)  # noqa: S506
+    assert _with_lines(fast) == _with_lines(slow)
+
+
+@pytest.mark.parametrize("source", [
+    "a: &x 1\nb: *x\n", "a: " + "[" * 40 + "]" * 40, "a: 1\na: 2\n", "1: x\n", "a: [\n",
+    "a: !!python/object:os.system x\n", "\tname: x\n",
+])
+def test_a_bad_file_is_described_in_the_same_words_whatever_the_build(
+        source: str, tmp_path: Path) -> None:
+    import yaml
+
+    from bvflow.workflow_files import _Loader, parse_source
+
+    with pytest.raises(yaml.YAMLError) as slow:
+        yaml.load(source, Loader=_Loader)  # noqa: S506
+    with pytest.raises(DefinitionError) as found:
+        parse_source(source, "bad.yaml")
+    (problem,) = found.value.problems
+    error = slow.value
+    assert isinstance(error, yaml.MarkedYAMLError)
+    words = " ".join(str(part) for part in (error.context, error.problem) if part)
+    assert problem.message == f"not valid YAML: {words}"
+    mark = error.problem_mark or error.context_mark
+    assert mark is not None
+    assert problem.line == mark.line + 1

@@ -156,10 +156,15 @@ class Database:
 
     def schema_revision(self) -> str | None:
         """The Alembic revision recorded in the database, or None if it has none."""
-        from sqlalchemy import inspect
-
+        # Plain catalogue queries, not the SQLAlchemy inspector: every command asks this.
+        exists = (
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            if self.is_sqlite
+            else "SELECT to_regclass('alembic_version') IS NOT NULL WHERE "
+            "to_regclass('alembic_version') IS NOT NULL"
+        )
         with self.guard(), self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
+            if conn.execute(text(exists)).first() is None:
                 return None
             value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             return None if value is None else str(value)
