@@ -366,7 +366,7 @@ READING = """## Reading these figures
   event with its JSON record and hash, head, outbox row) in one transaction on a copy of the
   same bvflow database, with its indexes and triggers; sweeps against a subprocess that
   counts each review's working days, renders text and HTML with Jinja2, builds the MIME
-  message with the standard library, delivers it to a Maildir and records it, 50 at a time.
+  message with the standard library, delivers it to a Maildir and records it, 25 at a time.
 - Stage changes are timed in one process through the service API (start-up excluded on
   both sides); every other figure is a whole command.
 - PostgreSQL (with `--postgres URL`): 8 coordinator processes advancing reviews of their

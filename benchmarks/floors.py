@@ -92,7 +92,7 @@ print(count / (time.perf_counter() - start))
 # stored bank holidays left out) from the day it entered its stage; for each one overdue, a
 # reminder rendered with Jinja2 (text and HTML), queued, built as a MIME message with the
 # standard library, delivered to a Maildir and recorded as sent with an audit-like row, the
-# records a batch of 50 at a time.
+# records a batch of 25 at a time (as bvflow does).
 SWEEP = """
 import hashlib, json, mailbox, sqlite3, sys
 from datetime import date, datetime, timedelta, UTC
@@ -169,7 +169,7 @@ for mid, coordinator in queued:
     message.add_alternative(html.render(context), subtype="html")
     box.add(message)
     done.append((mid, subject, body, datetime.now(UTC).isoformat()))
-    if len(done) == 50:
+    if len(done) == 25:
         record()
 record()
 """

@@ -36,7 +36,7 @@ BATCH: Final = 200
 # Outcomes are recorded in batches (one transaction, one fsync, for many messages), and no
 # later than RECORD_WITHIN after the first of them was sent: the delay between a delivery and
 # its record, which a crash would turn into a resend, stays short.
-RECORD_EVERY: Final = 50
+RECORD_EVERY: Final = 25
 RECORD_WITHIN: Final = timedelta(seconds=2)
 
 
