@@ -119,29 +119,31 @@ def queue_messages(
     """
     known = set() if keys_are_new else existing_keys(session, [row.dedupe_key for row in rows])
     fresh = [row.model_dump(exclude={"id"}) for row in rows if row.dedupe_key not in known]
-    insert = _insert_for(session)
-    inserted = 0
-    for start in range(0, len(fresh), 500):
-        # ON CONFLICT still guards against a concurrent sweep inserting the same key.
-        statement = (
-            insert(OutboxMessage)
-            .values(fresh[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(col(OutboxMessage.id))
-        )
-        # RETURNING counts what was inserted on both backends (rowcount is -1 on psycopg).
-        inserted += len(session.execute(statement).all())
-    return inserted
+    if not fresh:
+        return 0
+    # One prebuilt statement, executed for many rows (SQLAlchemy batches them as multi-row
+    # VALUES); ON CONFLICT still guards against a concurrent sweep inserting the same key,
+    # and RETURNING counts what was inserted on both backends (rowcount is -1 on psycopg).
+    statement = _queue_statement(session.get_bind().dialect.name)
+    return len(session.connection().execute(statement, fresh).all())
 
 
-def _insert_for(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
+_QUEUE: dict[str, Any] = {}
+
+
+def _queue_statement(dialect: str) -> Any:
+    if dialect not in _QUEUE:
         from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
+        insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        _QUEUE[dialect] = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id)
+        )
+    return _QUEUE[dialect]
 
 
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
