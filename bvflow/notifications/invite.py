@@ -24,14 +24,27 @@ def invitation(
     attendee: str,
     description: str,
     stamp: datetime,
-) -> str:
-    """One VCALENDAR with METHOD REQUEST or CANCEL, in Europe/London time."""
+    organiser_name: str = "",
+    attendee_name: str = "",
+    sent_by: str | None = None,
+) -> tuple[str, str]:
+    """One VCALENDAR in Europe/London time, and its METHOD.
+
+    A member gets REQUEST (or CANCEL) with themselves as the ATTENDEE asked to reply. The
+    organiser is not invited to their own meeting: their copy is PUBLISH, with no attendee
+    and nothing to answer (RFC 5546 s.3.2.1). Names go in CN; SENT-BY names the address the
+    message comes from when it is not the organiser's (RFC 5545 s.3.2.18).
+    """
     # Imported here: a sweep with no meeting in it (and every other command) never needs it.
     from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
     calendar = Calendar()
     calendar.add("prodid", "-//bvflow//Best Value review meetings//EN")
     calendar.add("version", "2.0")
+    cancelled = method == "CANCEL"
+    own = attendee.lower() == organiser.lower()
+    if own:
+        method = "PUBLISH"
     calendar.add("method", method)
     start = starts_at.astimezone(LONDON)
     calendar.add_component(
@@ -50,11 +63,20 @@ def invitation(
     event.add("summary", title)
     event.add("location", place)
     event.add("description", description)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("organizer", vCalAddress(f"mailto:{organiser}"))
-    guest = vCalAddress(f"mailto:{attendee}")
-    guest.params["role"] = vText("REQ-PARTICIPANT")
-    guest.params["rsvp"] = vText("TRUE")
-    event.add("attendee", guest, encode=False)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    host = vCalAddress(f"mailto:{organiser}")
+    if organiser_name:
+        host.params["cn"] = vText(organiser_name)
+    if sent_by and sent_by.lower() != organiser.lower():
+        host.params["sent-by"] = vText(f"mailto:{sent_by}")
+    event.add("organizer", host, encode=False)
+    if not own:
+        guest = vCalAddress(f"mailto:{attendee}")
+        if attendee_name:
+            guest.params["cn"] = vText(attendee_name)
+        guest.params["role"] = vText("REQ-PARTICIPANT")
+        guest.params["partstat"] = vText("NEEDS-ACTION")
+        guest.params["rsvp"] = vText("TRUE")
+        event.add("attendee", guest, encode=False)
     calendar.add_component(event)
-    return str(calendar.to_ical().decode("utf-8"))
+    return method, str(calendar.to_ical().decode("utf-8"))

@@ -41,12 +41,15 @@ def build_email(
     now: datetime,
     files: Sequence[tuple[str, bytes]] = (),
     invite: tuple[str, str] | None = None,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     """An RFC 5322 message whose Message-ID is stable per outbox row (retries are recognisable).
 
-    ``recipient`` is the address as ``wire_address`` gives it.
+    ``recipient`` (and ``reply_to``, the coordinator whom replies should reach rather than
+    the mailer's address) is the address as ``wire_address`` gives it. Every text part says
+    its charset: a part without one is read as ASCII, and a curly quote becomes garbage.
     """
-    if any(ch in sender + recipient + name for ch in "\r\n"):
+    if any(ch in sender + recipient + name + (reply_to or "") for ch in "\r\n"):
         raise InputError("line breaks are not allowed in addresses or names")
     # Only a non-ASCII local part needs UTF-8 headers; everything else stays 7-bit.
     message = EmailMessage(policy=SMTP if recipient.isascii() else SMTPUTF8)
@@ -55,6 +58,8 @@ def build_email(
     message["To"] = Address(display_name=name, username=local, domain=domain)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
+    if reply_to and reply_to.lower() != recipient.lower():
+        message["Reply-To"] = reply_to
     message["Message-ID"] = f"<bvflow-outbox-{outbox_id}@{sender_domain(sender)}>"
     message["X-BVFlow-Outbox"] = str(outbox_id)
     message["Auto-Submitted"] = "auto-generated"
@@ -67,10 +72,26 @@ def build_email(
             maintype="text",
             subtype="calendar",
             filename="invite.ics",
-            params={"method": method},
+            params={"method": method, "charset": "utf-8"},
         )
     for name, content in files:
         kind, _ = mimetypes.guess_type(name)
         maintype, subtype = (kind or "application/octet-stream").split("/", 1)
-        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+        params = {}
+        if maintype == "text":
+            if _is_utf8(content):
+                params["charset"] = "utf-8"
+            else:  # not text a client could show as such: offered as a file to save
+                maintype, subtype = "application", "octet-stream"
+        message.add_attachment(
+            content, maintype=maintype, subtype=subtype, filename=name, params=params
+        )
     return message
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -14,11 +14,12 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any, Final
 
 from bvflow import faults
 from bvflow.domain.audit import NewEvent
-from bvflow.errors import BVFlowError, StoreError
+from bvflow.errors import BVFlowError, InputError, StoreError
 from bvflow.notifications.invite import invitation
 from bvflow.notifications.message import build_email, wire_address
 from bvflow.notifications.render import Rendered, render
@@ -124,14 +125,13 @@ def _render(app: App, row: OutboxMessage) -> Rendered:
     return render(row.kind, json.loads(row.context), app.settings.templates_dir)
 
 
-def _invite(context: dict[str, Any], row: OutboxMessage) -> tuple[str, str]:
+def _invite(app: App, context: dict[str, Any], row: OutboxMessage) -> tuple[str, str]:
     """The meeting's iCalendar invitation (or cancellation) addressed to this recipient."""
     meeting = context["meeting"]
-    method = "CANCEL" if meeting["status"] == "cancelled" else "REQUEST"
-    text = invitation(
+    return invitation(
         uid=meeting["uid"],
         sequence=meeting["sequence"],
-        method=method,
+        method="CANCEL" if meeting["status"] == "cancelled" else "REQUEST",
         title=meeting["title"],
         place=meeting["place"],
         starts_at=datetime.fromisoformat(meeting["starts_at"]),
@@ -140,8 +140,21 @@ def _invite(context: dict[str, Any], row: OutboxMessage) -> tuple[str, str]:
         attendee=row.recipient,
         description=f"{context['review']['ref']} {context['review']['title']}",
         stamp=row.created_at,
+        organiser_name=f"{context['review']['ref']} review coordinator",
+        attendee_name=row.recipient_name,
+        sent_by=parseaddr(app.settings.sender)[1] or None,
     )
-    return method, text
+
+
+def _reply_to(context: dict[str, Any]) -> str | None:
+    """Replies go to the review's coordinator (not to the mailer), when the address is good."""
+    coordinator = (context.get("review") or {}).get("coordinator")
+    if not coordinator:
+        return None
+    try:
+        return wire_address(str(coordinator))
+    except InputError:
+        return None
 
 
 def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -> Outgoing:
@@ -153,10 +166,18 @@ def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -
             for paper in repo.evidence_by_ids(session, context["attachments"]):
                 if paper.content is not None:
                     files.append((paper.file_name or f"paper-{paper.id}", paper.content))
-    invite = _invite(context, row) if context.get("meeting") else None
+    invite = _invite(app, context, row) if context.get("meeting") else None
     wire = wire_address(row.recipient)  # checked again: the row may predate today's rules
     message = build_email(
-        app.settings.sender, wire, row.recipient_name, rendered, row.id, now, files, invite
+        app.settings.sender,
+        wire,
+        row.recipient_name,
+        rendered,
+        row.id,
+        now,
+        files,
+        invite,
+        reply_to=_reply_to(context),
     )
     return Outgoing(
         row.id,
