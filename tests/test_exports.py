@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from bvflow.exports import cell, to_csv
+from bvflow.exports import BOM, cell, to_csv
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1:A9)"]
@@ -28,7 +28,8 @@ def test_each_formula_start_is_neutralised(start: str) -> None:
     assert cell(value) == "'" + value
     text = to_csv([{"a": value, "b": "plain", "c": -5, "d": {"k": "=x"}}], ["a", "b", "c", "d"])
     assert text.endswith("\r\n")
-    row = next(csv.DictReader(io.StringIO(text, newline="")))
+    assert text.startswith(BOM)  # so that spreadsheets read it as UTF-8
+    row = next(csv.DictReader(io.StringIO(text.removeprefix(BOM), newline="")))
     assert row["a"] == "'" + value
     assert row["b"] == "plain"
     assert row["c"] == "-5"  # a number is a number, not user text
@@ -36,7 +37,8 @@ def test_each_formula_start_is_neutralised(start: str) -> None:
 
 
 def _cells(text: str) -> list[str]:
-    return [value for row in csv.reader(io.StringIO(text, newline="")) for value in row]
+    rows = csv.reader(io.StringIO(text.removeprefix(BOM), newline=""))
+    return [value for row in rows for value in row]
 
 
 def _unsafe(text: str) -> list[str]:

@@ -239,7 +239,7 @@ def test_list_filters_and_formats(
     assert [r["ref"] for r in suspended] == [second]
     assert json.loads(initialised.ok("review", "list", "--stage", "consult", "--json").stdout) == []
     csv_lines = initialised.ok("review", "list", "--csv").stdout.splitlines()
-    assert csv_lines[0].startswith("ref,title,service")
+    assert csv_lines[0].startswith("\ufeffref,title,service")  # UTF-8 with its mark
     assert csv_lines[1].startswith(f"{first},Refuse collection,Waste")
     table = initialised.ok("review", "list").stdout
     assert "2027-02-15 OVERDUE" in table
@@ -281,7 +281,7 @@ def test_audit_log_filters(initialised: Cli, new_review: Callable[..., str],
                                            "--json").stdout)
     assert len(for_review) == 3
     csv_out = initialised.ok("audit", "log", "--csv").stdout.splitlines()
-    assert csv_out[0] == "seq,at,actor,login,action,review,from_stage,to_stage,payload,hash"
+    assert csv_out[0] == "\ufeffseq,at,actor,login,action,review,from_stage,to_stage,payload,hash"
     assert len(csv_out) == 5
 
 

@@ -152,8 +152,15 @@ def test_programme_in_every_format(initialised: Cli, reviewed: str,
     rows = json.loads(initialised.ok("report", "programme", "--format", "json").stdout)
     assert [(r["ref"], r["stage"]) for r in rows] == [(reviewed, "monitor"), (second,
                                                                                "challenge")]
-    csv_text = initialised.ok("report", "programme", "--format", "csv").stdout
-    assert csv_text.splitlines()[0] == "ref,title,service,stage,status,created_on,workflow"
+    csv_out = initialised.ok("report", "programme", "--format", "csv")
+    csv_text = csv_out.stdout
+    assert csv_text.splitlines()[0] == "\ufeffref,title,service,stage,status,created_on,workflow"
+    # UTF-8 with its mark and CRLF line ends (RFC 4180), as spreadsheets expect; the runner's
+    # text folds CRLF, so the bytes are read.
+    raw = csv_out.stdout_bytes
+    assert raw.startswith("\ufeff".encode())
+    assert raw.endswith(b"\r\n")
+    assert raw.count(b"\r\n") == raw.count(b"\n")
     assert "'" not in csv_text.splitlines()[2]
     html = initialised.ok("report", "programme", "--year", "2027").stdout
     assert parse(html).tags.count("svg") == 1
