@@ -68,6 +68,34 @@ def party_add(
         click.echo(f"{member.name} ({member.organisation}) joined the working party as {role}")
 
 
+@party.command(name="import")
+@click.argument("ref")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@pass_state
+def party_import(state: State, ref: str, file: Path, as_json: bool) -> None:
+    """Add the members listed in a CSV file, all or none.
+
+    The file is UTF-8 (a spreadsheet's byte order mark is fine) with a header line naming
+    name, email, organisation and category, and optionally role (default member). If any
+    line is wrong, each bad line is named and nobody is added.
+
+    \b
+    Example:
+      bvflow party import BV-2027-001 members.csv
+    """
+    from bvflow.services.party import import_members
+
+    added = import_members(state.app(), ref, file)
+    if as_json:
+        emit_json([m.as_dict() for m in added])
+        return
+    for member in added:
+        click.echo(f"{member.name} ({member.organisation}) joined the working party as "
+                   f"{member.role}")
+    click.echo(f"{len(added)} member{'s' if len(added) != 1 else ''} added")
+
+
 @party.command(name="list")
 @click.argument("ref")
 @json_option

@@ -8,13 +8,18 @@ not count in the notice the members on the party when it was scheduled got.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Final
 
 from bvflow import inputs
 from bvflow.domain.involvement import ROLES
 from bvflow.errors import InputError, NotFoundError
+from bvflow.files import read_text_input
 from bvflow.services.app import App, Loaded, load_live, record_change
 from bvflow.services.involvement import check_category, queue_proposal
 from bvflow.services.meetings import queue_meeting
@@ -34,6 +39,29 @@ class MemberView(View):
     added_at: str
 
 
+@dataclass(frozen=True)
+class Joining:
+    """A member as entered: checked, not yet added."""
+
+    name: str
+    email: str
+    organisation: str
+    category: str
+    role: str
+
+
+def _joining(
+    loaded: Loaded, name: str, email: str, organisation: str, category: str, role: str
+) -> Joining:
+    name = inputs.text(name, "the name", max_length=100)
+    email = inputs.address(email)
+    organisation = inputs.text(organisation, "the organisation", max_length=200)
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+    check_category(loaded, category)
+    return Joining(name, email, organisation, category, role)
+
+
 def add_member(
     app: App,
     ref: str,
@@ -45,54 +73,139 @@ def add_member(
 ) -> MemberView:
     """Add someone to the review's working party; they receive its notices from now on, and
     at once the proposals still under discussion in this stage and the meetings to come."""
-    name = inputs.text(name, "the name", max_length=100)
-    email = inputs.address(email)
-    organisation = inputs.text(organisation, "the organisation", max_length=200)
+    inputs.text(name, "the name", max_length=100)
+    inputs.address(email)
+    inputs.text(organisation, "the organisation", max_length=200)
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
     loaded = load_live(app, ref, "add a member to")
-    check_category(loaded, category)
+    joining = _joining(loaded, name, email, organisation, category, role)
     now = app.now()
-    review_id = int(loaded.review.id or 0)
     with app.db.write() as session:
-        row = repo.party_member(session, review_id, email)
-        if row is not None and row.removed_at is None:
-            raise InputError(f"{email} is already in the working party of {loaded.review.ref}")
-        details = {"name": name, "organisation": organisation, "category": category}
-        if row is None:
-            changes.insert(
-                session,
-                PartyMember(
-                    review_id=review_id,
-                    email=email,
-                    name=name,
-                    organisation=organisation,
-                    category=category,
-                    role=role,
-                    added_by=app.actor,
-                    added_at=now,
-                ),
-            )
-        else:  # rejoining: the removal stays in the audit trail
-            rejoin = {"role": role, "removed_at": None, "removed_reason": None, "added_at": now}
-            changes.update(session, row, {**details, **rejoin, "added_by": app.actor})
-        sent = _catch_up(session, loaded, Recipient(email, name, role), now)
-        record_change(
+        view = _add(session, app, loaded, joining, now)
+    return view
+
+
+def _add(session: Session, app: App, loaded: Loaded, joining: Joining, now: datetime) -> MemberView:
+    """Add (or re-add) one member, with their catch-up and the audited event."""
+    review_id = int(loaded.review.id or 0)
+    name, email, organisation = joining.name, joining.email, joining.organisation
+    category, role = joining.category, joining.role
+    row = repo.party_member(session, review_id, email)
+    if row is not None and row.removed_at is None:
+        raise InputError(f"{email} is already in the working party of {loaded.review.ref}")
+    details = {"name": name, "organisation": organisation, "category": category}
+    if row is None:
+        changes.insert(
             session,
-            app,
-            now,
-            loaded,
-            "party.member_added",
-            {
-                "name": name,
-                "email": email,
-                "organisation": organisation,
-                "category": category,
-                "role": role,
-                "sent": sent,
-            },
+            PartyMember(
+                review_id=review_id,
+                email=email,
+                name=name,
+                organisation=organisation,
+                category=category,
+                role=role,
+                added_by=app.actor,
+                added_at=now,
+            ),
         )
+    else:  # rejoining: the removal stays in the audit trail
+        rejoin = {"role": role, "removed_at": None, "removed_reason": None, "added_at": now}
+        changes.update(session, row, {**details, **rejoin, "added_by": app.actor})
+    sent = _catch_up(session, loaded, Recipient(email, name, role), now)
+    record_change(
+        session,
+        app,
+        now,
+        loaded,
+        "party.member_added",
+        {
+            "name": name,
+            "email": email,
+            "organisation": organisation,
+            "category": category,
+            "role": role,
+            "sent": sent,
+        },
+    )
     return MemberView(name, email, organisation, category, role, now.isoformat())
+
+
+IMPORT_COLUMNS: Final = ("name", "email", "organisation", "category", "role")
+MAX_IMPORT: Final = 500
+MAX_IMPORT_BYTES: Final = 1_000_000
+
+
+def _member_lines(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the non-blank lines (with their line numbers) of a member list."""
+    text = read_text_input(path, "the member list", MAX_IMPORT_BYTES)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(f"{path.name} is not a CSV file: {exc}") from exc
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise InputError(f"{path.name} is empty; give a header line: {','.join(IMPORT_COLUMNS)}")
+    header = [cell.strip().lower() for cell in rows[0]]
+    required = IMPORT_COLUMNS[:4]
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in IMPORT_COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise InputError(
+            f"{path.name}: the header must name the columns {', '.join(required)} and "
+            f"optionally role, once each (found: {', '.join(header)})"
+        )
+    body = [(number, r) for number, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    if not body:
+        raise InputError(f"{path.name} lists no members")
+    if len(body) > MAX_IMPORT:
+        raise InputError(f"{path.name} lists {len(body)} members; the limit is {MAX_IMPORT}")
+    return header, body
+
+
+def import_members(app: App, ref: str, path: Path) -> list[MemberView]:
+    """Add every member listed in a CSV file (name, email, organisation, category and an
+    optional role, with a header line), all or none: every bad line is named, and nothing
+    is added unless every line is good."""
+    loaded = load_live(app, ref, "add members to")
+    header, body = _member_lines(path)
+    with app.db.read() as session:
+        current = {
+            m.email for m in repo.party_for(session, int(loaded.review.id or 0))
+        }
+    found: list[Joining] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for number, cells in body:
+        if len(cells) != len(header):
+            problems.append(f"line {number}: {len(cells)} values for {len(header)} columns")
+            continue
+        values = dict(zip(header, cells, strict=True))
+        try:
+            joining = _joining(
+                loaded,
+                values["name"],
+                values["email"],
+                values["organisation"],
+                values["category"].strip(),
+                values.get("role", "").strip() or "member",
+            )
+        except InputError as exc:
+            problems.append(f"line {number}: {exc.message}")
+            continue
+        if joining.email in seen:
+            problems.append(
+                f"line {number}: {joining.email} is also on line {seen[joining.email]}"
+            )
+        elif joining.email in current:
+            problems.append(f"line {number}: {joining.email} is already in the working party")
+        seen.setdefault(joining.email, number)
+        found.append(joining)
+    if problems:
+        count = f"{len(problems)} bad line{'s' if len(problems) > 1 else ''}"
+        raise InputError(f"{path.name}: {count}, nobody added: {'; '.join(problems)}")
+    now = app.now()
+    with app.db.write() as session:
+        return [_add(session, app, loaded, joining, now) for joining in found]
 
 
 def remove_member(app: App, ref: str, email: str, reason: str | None) -> None:
