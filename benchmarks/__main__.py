@@ -202,6 +202,8 @@ def long_history(work: Path, changes: int) -> Row:
 def sweeps(work: Path, reviews: int, repeat: int) -> list[Row]:
     """A first sweep (queue, render, deliver to a Maildir) on a fresh copy each run, a
     repeated sweep (nothing new), and the dry run; floors on fresh copies alike."""
+    work = work / f"sweeps-{reviews}"
+    work.mkdir()
     base = sweep_database(work / "sweep-base.db", reviews)
     firsts, floor_firsts = [], []
     for run in range(repeat):
@@ -218,9 +220,11 @@ def sweeps(work: Path, reviews: int, repeat: int) -> list[Row]:
         repeat)
     dry, _ = paired(command(bvflow(db, "sweep", "--dry-run"), cwd=work), None, repeat)
     assert floor_again is not None
-    sent = sqlite3.connect(db).execute("SELECT count(*) FROM outbox WHERE status = 'sent'")
-    delivered = int(sent.fetchone()[0])
+    with sqlite3.connect(db) as conn:
+        sent = conn.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()
+    delivered = int(sent[0])
     what = "subprocess: due dates, Jinja2, MIME, Maildir, records"
+    shutil.rmtree(work)
     return [
         Row(f"sweep, {reviews:,} reviews, {delivered:,} reminders (queue, render, deliver)",
             Sample(tuple(firsts)), "s", Sample(tuple(floor_firsts)), what, "<= 3x", 3),
