@@ -99,6 +99,12 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "sweep",
         "One idempotent pass: queue the reminders due now, then deliver the outbox.",
     ),
+    "today": (
+        "today",
+        "today",
+        "What needs the coordinator now: stages ready to advance or overdue, due dates this "
+        "week, meetings in the next 14 days, notices not delivered, improvement actions due.",
+    ),
     "workflow": (
         "workflows",
         "workflow",

@@ -1,0 +1,242 @@
+"""``bvflow today``: what needs a coordinator now, across every live review.
+
+Stages that can be advanced, stages overdue, due dates within a week of working days,
+meetings in the next fortnight, notices not delivered, and improvement-plan actions due.
+Each item says what to do next. It only reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+from bvflow import inputs
+from bvflow.domain.calendar import WorkingCalendar, local_date
+from bvflow.domain.notice import MEETING_KINDS
+from bvflow.services.app import App, Loaded, calendar_for, load
+from bvflow.services.guards import unmet_to_leave
+from bvflow.services.views import View
+from bvflow.store import Session, repo
+from bvflow.store.models import Review
+
+# How far ahead "soon" looks: a working week for due dates, a fortnight for meetings.
+DUE_WITHIN_WORKING_DAYS: Final = 5
+MEETINGS_WITHIN: Final = timedelta(days=14)
+# The sections, in the order a coordinator would take them.
+SECTIONS: Final = {
+    "advance": "Ready to advance",
+    "overdue": "Overdue",
+    "due": f"Due within {DUE_WITHIN_WORKING_DAYS} working days",
+    "meeting": "Meetings in the next 14 days",
+    "notice": "Notices not delivered",
+    "action": "Improvement-plan actions due",
+}
+
+
+@dataclass(frozen=True)
+class Item(View):
+    """One thing that needs the coordinator, with what to type next (if anything)."""
+
+    section: str
+    ref: str
+    title: str
+    coordinator: str
+    on: str | None
+    text: str
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class Today(View):
+    today: str
+    coordinator: str | None
+    items: list[Item] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "today": self.today,
+            "coordinator": self.coordinator,
+            "items": [i.as_dict() for i in self.items],
+        }
+
+
+def today(app: App, coordinator: str | None = None) -> Today:
+    """Everything that needs attention now, for every live review (or one coordinator's)."""
+    who = inputs.address(coordinator) if coordinator is not None else None
+    now = app.now()
+    items: list[Item] = []
+    with app.db.read() as session:
+        calendar = calendar_for(session)
+        reviews = [
+            r
+            for r in repo.find_reviews(session, repo.ReviewFilter())
+            if r.status in ("active", "suspended")
+            and (who is None or r.coordinator.lower() == who)
+        ]
+        late = now - timedelta(minutes=app.settings.late_after_minutes)
+        for review in reviews:
+            loaded = load(session, review.ref, calendar)
+            items += _stage_items(session, loaded, now)
+            items += _meeting_items(session, loaded, now)
+            items += _notice_items(session, loaded, late)
+            items += _action_items(session, loaded, calendar, local_date(now))
+    order = list(SECTIONS)
+    items.sort(key=lambda i: (order.index(i.section), i.on or "", i.ref))
+    return Today(local_date(now).isoformat(), who, items)
+
+
+def _item(review: Review, section: str, on: date | None, text: str, hint: str | None) -> Item:
+    return Item(
+        section,
+        review.ref,
+        review.title,
+        review.coordinator,
+        on.isoformat() if on else None,
+        text,
+        hint,
+    )
+
+
+def _stage_items(session: Session, loaded: Loaded, now: datetime) -> list[Item]:
+    review, definition = loaded.review, loaded.definition
+    if not definition.has_stage(review.stage) or definition.stage(review.stage).final:
+        return []
+    stage = definition.stage(review.stage)
+    timing, unmet = unmet_to_leave(session, loaded, now)
+    found = []
+    if review.status == "active" and not unmet:
+        found.append(
+            _item(
+                review,
+                "advance",
+                timing.today,
+                f"{stage.title} has met every condition to move on",
+                f"bvflow review advance {review.ref}",
+            )
+        )
+    target = timing.target
+    if target is None or review.status != "active":
+        return found
+    if timing.overdue:
+        late = sum(1 for _ in _working_days(loaded.calendar, target, timing.today))
+        found.append(
+            _item(
+                review,
+                "overdue",
+                target,
+                f"{stage.title} was due by {_day(target)}: {late} working "
+                f"day{'' if late == 1 else 's'} overdue",
+                f"bvflow review show {review.ref}",
+            )
+        )
+    elif _within_working_days(loaded.calendar, timing.today, target, DUE_WITHIN_WORKING_DAYS):
+        waiting = f"; still needed: {'; '.join(u.message for u in unmet)}" if unmet else ""
+        found.append(
+            _item(
+                review,
+                "due",
+                target,
+                f"{stage.title} is due by {_day(target)}{waiting}",
+                f"bvflow review show {review.ref}",
+            )
+        )
+    return found
+
+
+def _meeting_items(session: Session, loaded: Loaded, now: datetime) -> list[Item]:
+    review = loaded.review
+    found = []
+    for meeting in repo.meetings_for(session, int(review.id or 0)):
+        if meeting.status != "scheduled" or not now <= meeting.starts_at <= now + MEETINGS_WITHIN:
+            continue
+        kind = MEETING_KINDS.get(meeting.kind, meeting.kind)
+        found.append(
+            _item(
+                review,
+                "meeting",
+                local_date(meeting.starts_at),
+                f"{kind} '{meeting.title}', {_when(meeting.starts_at)}, {meeting.place}",
+                f"bvflow meeting list {review.ref}",
+            )
+        )
+    return found
+
+
+def _notice_items(session: Session, loaded: Loaded, late: datetime) -> list[Item]:
+    review = loaded.review
+    failed = pending = 0
+    for row in repo.find_messages(session, repo.OutboxFilter(review_id=int(review.id or 0))):
+        if row.status == "failed":
+            failed += 1
+        elif row.status in ("pending", "sending") and row.created_at < late:
+            pending += 1
+    found = []
+    if failed:
+        found.append(
+            _item(
+                review,
+                "notice",
+                None,
+                f"{failed} message{'s' if failed > 1 else ''} failed and will not be retried",
+                f"bvflow outbox list --status failed --review {review.ref}",
+            )
+        )
+    if pending:
+        found.append(
+            _item(
+                review,
+                "notice",
+                None,
+                f"{pending} message{'s' if pending > 1 else ''} queued for a while and not yet "
+                "delivered: is the scheduler running?",
+                "bvflow sweep",
+            )
+        )
+    return found
+
+
+def _action_items(
+    session: Session, loaded: Loaded, calendar: WorkingCalendar, today_: date
+) -> list[Item]:
+    review = loaded.review
+    found = []
+    for action in repo.actions_for(session, int(review.id or 0)):
+        if action.status in ("done", "dropped"):
+            continue
+        if action.due < today_:
+            tense = "was"
+        elif _within_working_days(calendar, today_, action.due, DUE_WITHIN_WORKING_DAYS):
+            tense = "is"
+        else:
+            continue
+        due = _day(action.due)
+        text = f"action {action.id} '{action.title}' ({action.owner}) {tense} due {due}"
+        found.append(_item(review, "action", action.due, text, f"bvflow action list {review.ref}"))
+    return found
+
+
+def _working_days(calendar: WorkingCalendar, after: date, until: date) -> list[date]:
+    """The working days after ``after``, up to and including ``until``."""
+    days = []
+    day = after + timedelta(days=1)
+    while day <= until:
+        if calendar.is_working_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _within_working_days(calendar: WorkingCalendar, today_: date, day: date, count: int) -> bool:
+    return today_ <= day and len(_working_days(calendar, today_, day)) <= count
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _when(instant: datetime) -> str:
+    from bvflow.domain.calendar import LONDON
+
+    local = instant.astimezone(LONDON)
+    return f"{local:%A} {local.day} {local:%B %Y at %H:%M %Z}"
