@@ -339,7 +339,7 @@ def test_a_newcomer_is_sent_what_is_under_discussion(
     cli.ok("sweep")
     got = query(cli.db, "SELECT kind FROM outbox WHERE recipient = 'sam.patel@unison.example' "
                         "AND status = 'sent' ORDER BY id")
-    assert sorted(k for (k,) in got) == ["meeting_notice", "proposal_circulated"]
+    assert sorted(k for (k,) in got) == ["meeting_notice", "party_welcome", "proposal_circulated"]
     # The discussion period runs from his copy, on the 11th; his late invitation is not
     # counted against the notice the members had when it was scheduled.
     (proposal,) = [u for u in _show(cli, ref)["unmet"] if u["kind"] == "proposal"]

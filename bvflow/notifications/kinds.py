@@ -30,6 +30,7 @@ KINDS: Final = (
     "meeting_updated",
     "meeting_cancelled",
     "proposal_circulated",
+    "party_welcome",
     "action_due_soon",
     "action_overdue",
 )

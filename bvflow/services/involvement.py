@@ -24,6 +24,7 @@ from bvflow.domain.involvement import (
     ROLES,
     paper_disclosure,
 )
+from bvflow.domain.requirements import ProposalRequirement
 from bvflow.domain.timetable import stage_timing
 from bvflow.errors import InputError
 from bvflow.files import read_paper
@@ -227,6 +228,17 @@ def circulate_proposal(
     )
 
 
+def _discussion_days(loaded: Loaded) -> int | None:
+    """The clear working days of discussion the stage gives a proposal, if it sets any."""
+    definition, stage = loaded.definition, loaded.review.stage
+    if not definition.has_stage(stage):
+        return None
+    for requirement in definition.stage(stage).guards:
+        if isinstance(requirement, ProposalRequirement):
+            return requirement.days
+    return None
+
+
 def queue_proposal(
     session: Session,
     loaded: Loaded,
@@ -237,11 +249,20 @@ def queue_proposal(
 ) -> int:
     """Queue a proposal's notice and paper to ``people`` (each once: keyed by proposal and
     address, so a newcomer who already had it is not sent it again)."""
+    days = _discussion_days(loaded)
+    views_by = (
+        loaded.calendar.nth_counting_day(local_date(now), days).isoformat() if days else None
+    )
     context = context_for(
         loaded,
         repo.load_authority(session).name,
         timing(session, loaded, now),
-        proposal={"id": proposal.id, "title": proposal.title},
+        proposal={
+            "id": proposal.id,
+            "title": proposal.title,
+            "discussion_days": days,
+            "views_by": views_by,
+        },
         at=now.isoformat(),
     )
     rows = outbox_rows(

@@ -16,6 +16,7 @@ from bvflow.notifications.kinds import KINDS
 from bvflow.notifications.render import Rendered, render
 from bvflow.services.app import App, load, timing
 from bvflow.services.notices import context_for
+from bvflow.services.party import Joining, welcome_extras
 from bvflow.services.views import View
 from bvflow.store import repo
 
@@ -114,6 +115,14 @@ def preview(app: App, kind: str, ref: str) -> Rendered:
         loaded = load(session, ref)
         when = timing(session, loaded, now)
         authority = repo.load_authority(session).name
+        newcomer = Joining(
+            "(the member)",
+            "member@example.org",
+            "(their organisation)",
+            next(iter(loaded.definition.involvement.categories), "users"),
+            "member",
+        )
+        welcome = welcome_extras(session, loaded, newcomer, now)
     stage = {"name": loaded.review.stage, "title": loaded.review.stage.capitalize()}
     if loaded.definition.has_stage(loaded.review.stage):
         stage["title"] = loaded.definition.stage(loaded.review.stage).title
@@ -163,6 +172,10 @@ def preview(app: App, kind: str, ref: str) -> Rendered:
             "override_reason": None,
         },
         proposal={"id": 0, "title": "(the proposal)"},
+        member=welcome["member"],
+        stages=welcome["stages"],
+        agreements=welcome["agreements"],
+        meetings=welcome["meetings"],
         action={
             "id": 0,
             "title": "(the action)",

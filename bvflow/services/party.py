@@ -14,16 +14,18 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from bvflow import inputs
-from bvflow.domain.involvement import ROLES
+from bvflow.domain.involvement import AGREEMENT_ITEMS, ROLE_MEANINGS, ROLES
+from bvflow.domain.notice import MEETING_KINDS
+from bvflow.domain.requirements import AgreementRequirement
 from bvflow.errors import InputError, NotFoundError
 from bvflow.files import read_text_input
-from bvflow.services.app import App, Loaded, load_live, record_change
+from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.involvement import check_category, queue_proposal
 from bvflow.services.meetings import queue_meeting
-from bvflow.services.notices import Recipient
+from bvflow.services.notices import Recipient, context_for, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import PartyMember
@@ -112,8 +114,9 @@ def _add(session: Session, app: App, loaded: Loaded, joining: Joining, now: date
     else:  # rejoining: the removal stays in the audit trail
         rejoin = {"role": role, "removed_at": None, "removed_reason": None, "added_at": now}
         changes.update(session, row, {**details, **rejoin, "added_by": app.actor})
-    sent = _catch_up(session, loaded, Recipient(email, name, role), now)
-    record_change(
+    person = Recipient(email, name, role)
+    sent = _catch_up(session, loaded, person, now)
+    added = record_change(
         session,
         app,
         now,
@@ -128,6 +131,7 @@ def _add(session: Session, app: App, loaded: Loaded, joining: Joining, now: date
             "sent": sent,
         },
     )
+    _welcome(session, loaded, person, joining, now, added.seq)
     return MemberView(name, email, organisation, category, role, now.isoformat())
 
 
@@ -231,6 +235,83 @@ def members(app: App, ref: str) -> list[MemberView]:
             MemberView(m.name, m.email, m.organisation, m.category, m.role, m.added_at.isoformat())
             for m in repo.party_for(session, int(review.id or 0))
         ]
+
+
+def welcome_extras(
+    session: Session, loaded: Loaded, joining: Joining, now: datetime
+) -> dict[str, Any]:
+    """What the welcome notice tells a newcomer: their role, the stages and their periods,
+    what the working party will be asked to agree, and the meetings to come."""
+    definition = loaded.definition
+    agreements: list[dict[str, str]] = []
+    for stage in definition.stages:
+        for requirement in stage.guards:
+            if not isinstance(requirement, AgreementRequirement):
+                continue
+            for item in requirement.items:
+                if all(a["item"] != item for a in agreements):
+                    title = AGREEMENT_ITEMS.get(item, item)
+                    agreements.append({"item": item, "title": title, "stage": stage.title})
+    stages = [
+        {
+            "name": stage.name,
+            "title": stage.title,
+            "description": stage.description,
+            "min_days": stage.min_working_days,
+            "target_days": stage.target_working_days,
+            "current": stage.name == loaded.review.stage,
+        }
+        for stage in definition.stages
+        if not stage.final
+    ]
+    meetings = [
+        {
+            "title": m.title,
+            "starts_at": m.starts_at.isoformat(),
+            "place": m.place,
+            "kind_title": MEETING_KINDS.get(m.kind, m.kind),
+        }
+        for m in repo.meetings_for(session, int(loaded.review.id or 0))
+        if m.status == "scheduled" and m.starts_at > now
+    ]
+    return {
+        "member": {
+            "name": joining.name,
+            "organisation": joining.organisation,
+            "category": joining.category,
+            "category_title": definition.involvement.categories.get(
+                joining.category, joining.category
+            ),
+            "role": joining.role,
+            "role_meaning": ROLE_MEANINGS.get(joining.role, ""),
+        },
+        "stages": stages,
+        "agreements": agreements,
+        "meetings": meetings,
+        "at": now.isoformat(),
+    }
+
+
+def _welcome(
+    session: Session,
+    loaded: Loaded,
+    person: Recipient,
+    joining: Joining,
+    now: datetime,
+    event_seq: int,
+) -> None:
+    """Queue the newcomer's welcome, keyed by the event that added them (so someone who
+    rejoins is welcomed again)."""
+    context = context_for(
+        loaded,
+        repo.load_authority(session).name,
+        timing(session, loaded, now),
+        **welcome_extras(session, loaded, joining, now),
+    )
+    key = f"welcome:{event_seq}"
+    repo.queue_messages(
+        session, outbox_rows(loaded.review, "party_welcome", key, [person], context, now)
+    )
 
 
 def _catch_up(
