@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -230,3 +231,32 @@ def test_restricted_proposals_stay_out_of_the_public_report(
                 assert title in text, (audience, fmt, title)
             for title in hidden:
                 assert title not in text, (audience, fmt, title)
+
+
+def test_a_committee_can_read_the_report_without_a_glossary(initialised: Cli,
+                                                            reviewed: str) -> None:
+    """Codes in words, charts with legends, an axis that fits, results against targets in
+    words, landmarks, and Markdown that reads as typed."""
+    initialised.ok("pi", "record", reviewed, "BV82a", "--period", "2027-28", "--value", "38.5")
+    html = report(initialised, reviewed)
+    page = parse(html)
+    assert {"header", "main"} <= set(page.tags)
+    text = " ".join(page.text)
+    for words in ("Which information will and will not be disclosed", "Trade unions",
+                  "Committee meeting", "2027-28: 38.5% against a target of 40%: missed by 1.5%"):
+        assert words in text, words
+    for code in ("information_disclosure", "trade_union", "in_progress", "working_party",
+                 "baseline_profile"):
+        assert f">{code}<" not in html, code
+    # Every chart explains itself: the timetable's bars and the trends' lines and band.
+    assert html.count('class="legend"') == 3
+    assert "planned, from the stage&#x27;s target" in html
+    assert "comparators&#x27; median" in html
+    # The timetable's axis ends with what happened (monitoring's planned year is cut).
+    years = [int(y) for y in re.findall(r'font-size="11"[^>]*>\d\d \w\w\w (\d{4})</text>', html)]
+    assert years
+    assert max(years) <= 2027
+    md = report(initialised, reviewed, "--format", "md")
+    assert "jo@exampleshire.gov.uk" in md  # not jo@exampleshire\.gov\.uk
+    assert "Which information will and will not be disclosed" in md
+    assert "38.5% against a target of 40%: missed by 1.5%" in md

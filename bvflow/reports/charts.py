@@ -40,14 +40,33 @@ class Timetable:
     overrides: Sequence[tuple[date, str]] = field(default_factory=tuple)
 
 
+LEGEND = 22  # the height of the legend row under a chart
+
+
+def _legend(y: float, items: Sequence[tuple[str, str]]) -> str:
+    """A legend row: each swatch (SVG drawn at 0,0 in a 14 x 10 box) with its words."""
+    parts = [f'<g class="legend" font-size="11" transform="translate({LABEL},{y:.1f})">']
+    x = 0.0
+    for swatch, words in items:
+        parts.append(
+            f'<g transform="translate({x:.1f},0)">{swatch}'
+            f'<text x="18" y="9">{escape(words)}</text></g>'
+        )
+        x += 24 + 5.6 * len(words)
+    parts.append("</g>")
+    return "".join(parts)
+
+
 def _span(rows: Sequence[StageRow], extra: Sequence[date]) -> tuple[date, date]:
-    days = [
-        d
-        for r in rows
-        for pair in ([r.planned] if r.planned else []) + list(r.actual)
-        for d in pair
-    ] + list(extra)
-    start, end = min(days), max(days)
+    """The period the chart shows: what actually happened. A stage planned to run past it
+    (monitoring's year, say) is drawn to the edge, so the axis fits the review's real
+    period instead of stretching to a date years ahead."""
+    actual = [d for r in rows for pair in r.actual for d in pair] + list(extra)
+    planned = [r.planned for r in rows if r.planned]
+    if not actual:
+        actual = [d for pair in planned for d in pair]
+    start = min(actual + [a for a, _ in planned])
+    end = max(actual)
     return start, end if end > start else date.fromordinal(start.toordinal() + 1)
 
 
@@ -63,7 +82,7 @@ def timetable_svg(chart: Timetable, title: str) -> str:
     def x(day: date) -> float:
         return LABEL + (day - start).days * scale
 
-    height = ROW * len(rows) + 40
+    height = ROW * len(rows) + 40 + LEGEND
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart timetable" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
@@ -74,11 +93,14 @@ def timetable_svg(chart: Timetable, title: str) -> str:
         parts.append(f'<text x="4" y="{y + 15}" font-size="12">{escape(row.name)}</text>')
         if row.planned:
             a, b = row.planned
-            parts.append(
-                f'<rect class="planned" x="{x(a):.1f}" y="{y + 2}" '
-                f'width="{max(x(b) - x(a), 2):.1f}" height="8" '
-                f'fill="{PALETTE["planned"]}"><title>planned {a} to {b}</title></rect>'
-            )
+            shown_a, shown_b = max(a, start), min(b, end)
+            if shown_a <= shown_b:
+                more = f" (beyond {end})" if b > end else ""
+                parts.append(
+                    f'<rect class="planned" x="{x(shown_a):.1f}" y="{y + 2}" '
+                    f'width="{max(x(shown_b) - x(shown_a), 2):.1f}" height="8" '
+                    f'fill="{PALETTE["planned"]}"><title>planned {a} to {b}{more}</title></rect>'
+                )
         for a, b in row.actual:
             parts.append(
                 f'<rect class="actual" x="{x(a):.1f}" y="{y + 11}" '
@@ -102,8 +124,9 @@ def timetable_svg(chart: Timetable, title: str) -> str:
     parts.append(
         f'<text x="{LABEL}" y="{bottom + 24}" font-size="11">{start:%d %b %Y}</text>'
         f'<text x="{WIDTH - 10}" y="{bottom + 24}" font-size="11" '
-        f'text-anchor="end">{end:%d %b %Y}</text></svg>'
+        f'text-anchor="end">{end:%d %b %Y}</text>'
     )
+    parts.append(_legend(bottom + 32, _timetable_legend(chart)) + "</svg>")
     return "".join(parts)
 
 
@@ -127,7 +150,7 @@ def trend_svg(trend: Trend) -> str:
     low, high = min(values), max(values)
     pad = (high - low) * 0.1 or 1.0
     low, high = low - pad, high + pad
-    height, top, bottom = 220, 20, 180
+    height, top, bottom = 220 + LEGEND, 20, 180
     step = (WIDTH - LABEL - 20) / max(len(trend.periods) - 1, 1)
 
     def x(i: int) -> float:
@@ -177,6 +200,49 @@ def trend_svg(trend: Trend) -> str:
         )
     parts.append(
         f'<text x="4" y="{top + 4}" font-size="11">{high:.3g}</text>'
-        f'<text x="4" y="{bottom}" font-size="11">{low:.3g}</text></svg>'
+        f'<text x="4" y="{bottom}" font-size="11">{low:.3g}</text>'
     )
+    parts.append(_legend(bottom + 36, _trend_legend(trend)) + "</svg>")
     return "".join(parts)
+
+
+def _trend_legend(trend: Trend) -> list[tuple[str, str]]:
+    legend = [
+        (f'<line x1="0" x2="14" y1="5" y2="5" stroke="{PALETTE["actual"]}" stroke-width="2"/>'
+         f'<circle cx="7" cy="5" r="3" fill="{PALETTE["actual"]}"/>', "actual"),
+    ]
+    if trend.targets:
+        legend.append((
+            f'<line x1="0" x2="14" y1="5" y2="5" stroke="{PALETTE["target"]}" stroke-width="2" '
+            f'stroke-dasharray="6 4"/><circle cx="7" cy="5" r="3" fill="{PALETTE["target"]}"/>',
+            "target",
+        ))
+    if trend.quartiles:
+        legend.append((
+            f'<rect width="14" height="10" fill="{PALETTE["band"]}" stroke="#b1b4b6"/>',
+            "comparators' middle half (lower to upper quartile)",
+        ))
+        legend.append((
+            f'<line x1="0" x2="14" y1="5" y2="5" stroke="{PALETTE["median"]}" '
+            'stroke-dasharray="2 3"/>',
+            "comparators' median",
+        ))
+    return legend
+
+
+def _timetable_legend(chart: Timetable) -> list[tuple[str, str]]:
+    legend = [
+        (f'<rect y="1" width="14" height="6" fill="{PALETTE["planned"]}"/>',
+         "planned, from the stage's target"),
+        (f'<rect width="14" height="9" fill="{PALETTE["actual"]}"/>', "actual"),
+    ]
+    if chart.suspensions:
+        legend.append((
+            f'<rect width="14" height="9" fill="{PALETTE["suspended"]}" fill-opacity="0.15"/>',
+            "suspended",
+        ))
+    if chart.overrides:
+        legend.append(
+            (f'<path d="M7,0 l-6,10 h12 z" fill="{PALETTE["override"]}"/>', "rule overridden")
+        )
+    return legend

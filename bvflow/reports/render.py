@@ -13,15 +13,46 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from bvflow.domain.calendar import LONDON
+from bvflow.domain.involvement import AGREEMENT_ITEMS, CATEGORIES, METHODS
+from bvflow.domain.notice import MEETING_KINDS
+
+# The codes a report shows, in words; anything else is its code with the underscores gone.
+LABELS: dict[str, str] = {
+    **AGREEMENT_ITEMS,
+    **CATEGORIES,
+    **METHODS,
+    **MEETING_KINDS,
+    "elected_member": "Elected member",
+    "created": "Opened",
+    "advanced": "Advanced",
+    "returned": "Returned",
+}
 
 TEMPLATES = Path(__file__).with_name("templates")
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+# What can start markup anywhere in a line: emphasis, code, links, HTML, table cells,
+# strikethrough. A full stop, a hyphen or brackets cannot, so "jo.bloggs@…" stays as typed.
+MD_INLINE = re.compile(r"([\\`*_\[\]<>|&~])")
+# What can start a block at the beginning of a line: a heading, a bullet, a numbered item.
+MD_LEADING = re.compile(r"^(#|[+\-](?=\s))")
+MD_NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")
 
 
 def md(value: object) -> str:
-    """Escape Markdown (and the HTML a Markdown renderer would pass through)."""
+    """Escape Markdown (and the HTML a Markdown renderer would pass through), no more than
+    it needs: the text must read as typed in the Markdown itself too."""
     text = " ".join(str(value if value is not None else "").split())
-    return MD_SPECIAL.sub(r"\\\1", text)
+    text = MD_INLINE.sub(r"\\\1", text)
+    text = MD_LEADING.sub(r"\\\1", text)
+    return MD_NUMBERED.sub(r"\1\\\2", text)
+
+
+def label(value: object) -> str:
+    """A code as a reader would say it: 'information_disclosure' becomes 'Which information
+    will and will not be disclosed', 'in_progress' becomes 'In progress'."""
+    if value is None or value == "":
+        return "-"
+    text = str(value)
+    return LABELS.get(text) or (text[:1].upper() + text[1:]).replace("_", " ")
 
 
 def long_date(value: str | date | None) -> str:
@@ -53,7 +84,7 @@ def _environment(html: bool) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, longdate=long_date, london=london, svg=svg)
+    env.filters.update(md=md, longdate=long_date, london=london, svg=svg, label=label)
     return env
 
 

@@ -28,7 +28,7 @@ from bvflow.services.appraisal import appraisal_of
 from bvflow.services.audit import verify
 from bvflow.services.corrections import corrections_of
 from bvflow.services.meetings import notices_given, stored_rule
-from bvflow.services.performance import comparisons, indicator_views
+from bvflow.services.performance import IndicatorView, comparisons, indicator_views
 from bvflow.services.reviews import event_dict
 from bvflow.store import Session, repo
 from bvflow.store.models import Meeting, Review
@@ -125,7 +125,30 @@ def _trends(session: Session, review_id: int) -> list[dict[str, Any]]:
         svg = charts.trend_svg(
             charts.Trend(view.code, view.name, periods, actuals, dict(view.targets), quartiles)
         )
-        found.append({"indicator": view, "comparison": c.as_dict() if c else None, "svg": svg})
+        found.append(
+            {
+                "indicator": view,
+                "comparison": c.as_dict() if c else None,
+                "svg": svg,
+                "against_targets": _against_targets(view.targets, actuals, view),
+            }
+        )
+    return found
+
+
+def _against_targets(
+    targets: dict[str, float], actuals: dict[str, float], view: IndicatorView
+) -> list[str]:
+    """Each period with a target and an actual, in words: met or not, and by how much."""
+    unit = f" {view.unit}" if view.unit and view.unit != "%" else (view.unit or "")
+    found = []
+    for period in sorted(set(targets) & set(actuals)):
+        target, actual = targets[period], actuals[period]
+        gap = actual - target if view.higher_is_better else target - actual
+        verdict = "met" if gap >= 0 else f"missed by {abs(gap):g}{unit}"
+        if gap > 0:
+            verdict = f"met, by {gap:g}{unit}"
+        found.append(f"{period}: {actual:g}{unit} against a target of {target:g}{unit}: {verdict}")
     return found
 
 
