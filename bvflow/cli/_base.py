@@ -228,15 +228,16 @@ def emit_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
 
 def long_date(day: date | None) -> str:
     """A date as coordinators read it: 'Tuesday 5 January 2027'."""
-    return "-" if day is None else f"{day:%A} {day.day} {day:%B %Y}"
+    from bvflow.domain.dates import long_date as written
+
+    return "-" if day is None else written(day)
 
 
 def london(instant: datetime) -> str:
     """An instant shown in Europe/London."""
-    from bvflow.domain.calendar import LONDON
+    from bvflow.domain.dates import short_instant
 
-    local = instant.astimezone(LONDON)
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+    return short_instant(instant)
 
 
 def withdrawn(text: str, reason: str | None) -> str:

@@ -74,7 +74,9 @@ def open_(state: State, day: date, reason: str) -> None:
 
 
 def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    from bvflow.domain.dates import weekday_date
+
+    return weekday_date(day)
 
 
 @calendar.command()

@@ -46,8 +46,9 @@ def today(state: State, coordinator: str | None, as_json: bool) -> None:
 def _day(iso: str) -> str:
     from datetime import date
 
-    day = date.fromisoformat(iso)
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    from bvflow.domain.dates import long_date
+
+    return long_date(date.fromisoformat(iso))
 
 
 COMMANDS = [today]

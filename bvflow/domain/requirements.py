@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar, Protocol
 
+from bvflow.domain.dates import long_date
 from bvflow.errors import Unmet
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -112,8 +113,7 @@ def parse_requirement(kind: str, value: object) -> Requirement:
     return parser(value)
 
 
-def _long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+_long_date = long_date
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from bvflow.domain.calendar import LONDON
+from bvflow.domain.dates import long_date as written_date
+from bvflow.domain.dates import long_instant
 from bvflow.errors import InputError
 from bvflow.notifications.kinds import KINDS
 from bvflow.resources import data_dir
@@ -40,13 +41,12 @@ def long_date(value: str | date | None) -> str:
     if value is None or value == "":
         return "(not set)"
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return written_date(day)
 
 
 def london_time(value: str) -> str:
     """An ISO instant shown in Europe/London with the day of the week."""
-    local = datetime.fromisoformat(value).astimezone(LONDON)
-    return f"{local:%A} {local.day} {local:%B %Y at %H:%M %Z}"
+    return long_instant(datetime.fromisoformat(value))
 
 
 def _environment(folders: tuple[Path, ...], autoescape: bool) -> SandboxedEnvironment:

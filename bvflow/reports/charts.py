@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 
+from bvflow.domain.dates import short_date
+
 WIDTH = 760
 LABEL = 150
 ROW = 26
@@ -122,9 +124,9 @@ def timetable_svg(chart: Timetable, title: str) -> str:
             f"{escape(why)}</title></path>"
         )
     parts.append(
-        f'<text x="{LABEL}" y="{bottom + 24}" font-size="11">{start:%d %b %Y}</text>'
+        f'<text x="{LABEL}" y="{bottom + 24}" font-size="11">{short_date(start)}</text>'
         f'<text x="{WIDTH - 10}" y="{bottom + 24}" font-size="11" '
-        f'text-anchor="end">{end:%d %b %Y}</text>'
+        f'text-anchor="end">{short_date(end)}</text>'
     )
     parts.append(_legend(bottom + 32, _timetable_legend(chart)) + "</svg>")
     return "".join(parts)

@@ -12,7 +12,8 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from bvflow.domain.calendar import LONDON
+from bvflow.domain.dates import long_date as written_date
+from bvflow.domain.dates import short_instant
 from bvflow.domain.involvement import AGREEMENT_ITEMS, CATEGORIES, METHODS
 from bvflow.domain.notice import MEETING_KINDS
 
@@ -59,14 +60,13 @@ def long_date(value: str | date | None) -> str:
     if not value:
         return "-"
     day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return written_date(day)
 
 
 def london(value: str | None) -> str:
     if not value:
         return "-"
-    local = datetime.fromisoformat(value).astimezone(LONDON)
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+    return short_instant(datetime.fromisoformat(value))
 
 
 def svg(value: str) -> Markup:

@@ -15,12 +15,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bvflow import inputs
 from bvflow.domain.calendar import local_date, london_instant
+from bvflow.domain.dates import long_date
 from bvflow.domain.involvement import ROLES, paper_disclosure
 from bvflow.domain.notice import (
     MEETING_KINDS,
@@ -73,8 +74,7 @@ class MeetingView(View):
     spare_days: int | None = None
 
 
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+_day = long_date
 
 
 def stored_rule(meeting: Meeting, nation: str) -> NoticeRule:

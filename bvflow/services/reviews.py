@@ -14,7 +14,8 @@ from typing import Any
 
 from bvflow import faults, inputs
 from bvflow.domain.audit import NewEvent, SealedEvent
-from bvflow.domain.calendar import LONDON, WorkingCalendar, local_date
+from bvflow.domain.calendar import WorkingCalendar, local_date
+from bvflow.domain.dates import short_instant
 from bvflow.domain.machine import ABANDONED, fire, possible, return_trigger
 from bvflow.domain.timetable import StageTiming
 from bvflow.errors import ConflictError, InputError, NotFoundError, Unmet
@@ -258,10 +259,9 @@ def _waiting(app: App, session: Session, review: Review) -> list[str]:
     )
     if not count or oldest is None:
         return []
-    since = oldest.astimezone(LONDON)
     return [
-        f"{count} notice(s) for this review queued since {since:%a} {since.day} "
-        f"{since:%b %Y %H:%M} are still not delivered (more than {minutes} "
+        f"{count} notice(s) for this review queued since {short_instant(oldest)} "
+        f"are still not delivered (more than {minutes} "
         f"minute{'' if minutes == 1 else 's'}): is the scheduler running? 'bvflow sweep' sends "
         "them now; any meeting notice among them is losing notice time meanwhile"
     ]

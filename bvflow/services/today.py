@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.domain.calendar import WorkingCalendar, local_date
+from bvflow.domain.dates import long_date, long_instant
 from bvflow.domain.notice import MEETING_KINDS
 from bvflow.services.app import App, Loaded, calendar_for, load
 from bvflow.services.guards import unmet_to_leave
@@ -231,12 +232,5 @@ def _within_working_days(calendar: WorkingCalendar, today_: date, day: date, cou
     return today_ <= day and len(_working_days(calendar, today_, day)) <= count
 
 
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def _when(instant: datetime) -> str:
-    from bvflow.domain.calendar import LONDON
-
-    local = instant.astimezone(LONDON)
-    return f"{local:%A} {local.day} {local:%B %Y at %H:%M %Z}"
+_day = long_date
+_when = long_instant
