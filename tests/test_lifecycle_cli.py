@@ -242,7 +242,11 @@ def test_list_filters_and_formats(
     assert csv_lines[0].startswith("\ufeffref,title,service")  # UTF-8 with its mark
     assert csv_lines[1].startswith(f"{first},Refuse collection,Waste")
     table = initialised.ok("review", "list").stdout
-    assert "2027-02-15 OVERDUE" in table
+    assert "Mon 15 Feb 2027 OVERDUE" in table  # the UK date style, not ISO
+    initialised.ok("review", "abandon", first, "--reason", "Outsourced")
+    (line,) = [r for r in initialised.ok("review", "list").stdout.splitlines() if first in r]
+    # An abandoned review's days no longer run and it is due for nothing.
+    assert line.split()[1:5] == ["abandoned", "abandoned", "-", "-"]
 
 
 def test_evidence_with_a_file_is_stored_and_hashed(

@@ -97,14 +97,28 @@ def list_(
                     r["ref"],
                     r["stage"],
                     r["status"],
-                    str(r["clear_working_days"]),
-                    (r["target_date"] or "-") + (" OVERDUE" if r["overdue"] else ""),
+                    # A closed or abandoned review's days no longer run, and it has no due date.
+                    str(r["clear_working_days"]) if r["status"] in LIVE else "-",
+                    _due(r["target_date"]) + (" OVERDUE" if r["overdue"] else ""),
                     r["title"],
                 )
                 for r in found
             ],
             ("REF", "STAGE", "STATUS", "DAYS", "DUE", "TITLE"),
         )
+
+
+LIVE = ("active", "suspended")
+
+
+def _due(iso: str | None) -> str:
+    if not iso:
+        return "-"
+    from datetime import date
+
+    from bvflow.domain.dates import weekday_date
+
+    return weekday_date(date.fromisoformat(iso))
 
 
 def _print_view(view: ReviewView) -> None:
