@@ -600,3 +600,21 @@ def test_the_sample_has_the_shape_the_outbox_stores_for_every_kind(
         assert _weekday_dates(out.text) or undated, kind
     assert stored["review_closed"]["overridden"] is True
     assert stored["review_closed"]["reason"] == "Members agreed"
+
+
+@pytest.mark.parametrize("kind", ["meeting_notice", "meeting_updated"])
+def test_a_meeting_notice_says_how_to_send_apologies(kind: str) -> None:
+    out = render(kind, sample(kind))
+    for body in (out.text, out.html):
+        flat = " ".join(body.split())
+        assert "reply to this email with your apologies" in flat
+        assert "the reply goes to the coordinator, jo@exampleshire.gov.uk" in flat
+
+
+def test_a_paper_named_by_its_file_is_listed_once() -> None:
+    context = sample("meeting_notice")
+    context["papers"] = [{"id": 3, "title": "agenda.txt", "file_name": "agenda.txt",
+                          "disclosure": "public"}]
+    out = render("meeting_notice", context)
+    assert "  - agenda.txt\n" in out.text
+    assert "agenda.txt (agenda.txt)" not in out.text + out.html
