@@ -155,7 +155,8 @@ def test_programme_in_every_format(initialised: Cli, reviewed: str,
                                                                                "challenge")]
     csv_out = initialised.ok("report", "programme", "--format", "csv")
     csv_text = csv_out.stdout
-    assert csv_text.splitlines()[0] == "\ufeffref,title,service,stage,status,created_on,workflow"
+    assert csv_text.splitlines()[0] == ("\ufeffref,title,service,stage,status,created_on,due_on,"
+                                        "overdue,workflow")
     # UTF-8 with its mark and CRLF line ends (RFC 4180), as spreadsheets expect; the runner's
     # text folds CRLF, so the bytes are read.
     raw = csv_out.stdout_bytes
@@ -163,9 +164,20 @@ def test_programme_in_every_format(initialised: Cli, reviewed: str,
     assert raw.endswith(b"\r\n")
     assert raw.count(b"\r\n") == raw.count(b"\n")
     assert "'" not in csv_text.splitlines()[2]
+    initialised.ok("review", "suspend", second, "--reason", "Purdah")
     html = initialised.ok("report", "programme", "--year", "2027").stdout
-    assert parse(html).tags.count("svg") == 1
+    page = parse(html)
+    assert page.tags.count("svg") == 1
+    assert {"header", "main"} <= set(page.tags)
     assert "Street lighting" in html
+    # The authority, the stage each is in (in words), due dates and who is paused.
+    assert "<h1>Exampleshire County Council: programme of Best Value reviews 2027</h1>" in html
+    assert f"{second} (suspended)" in html  # its line on the chart
+    assert "<strong>Suspended</strong>" in html
+    assert 'class="legend"' in html
+    md = initialised.ok("report", "programme", "--format", "md").stdout
+    assert md.startswith("# Exampleshire County Council: programme of Best Value reviews")
+    assert "| Challenge | Suspended (paused) |" in md
     none = json.loads(initialised.ok("report", "programme", "--year", "2026", "--format",
                                      "json").stdout)
     assert none == []

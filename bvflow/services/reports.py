@@ -446,6 +446,7 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
         raise InputError("format must be one of html, md, csv, json")
     now = app.now()
     with app.db.read() as session:
+        authority = repo.load_authority(session).name
         rows: list[dict[str, Any]] = []
         for review in repo.find_reviews(session, repo.ReviewFilter()):
             # Opened in the year, or running during it (up to today, or to when it ended).
@@ -459,6 +460,7 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
                 (e.stage, local_date(e.entered_at), local_date(e.left_at or now))
                 for e in repo.stage_entries(session, int(review.id or 0))
             ]
+            when = timing(session, loaded, now) if running else None
             rows.append(
                 {
                     "ref": review.ref,
@@ -469,6 +471,8 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
                     "created_on": created.isoformat(),
                     "entries": entries,
                     "workflow": loaded.definition.name,
+                    "due_on": when.target.isoformat() if when and when.target else None,
+                    "overdue": bool(when and when.overdue),
                 }
             )
     if fmt == "json":
@@ -478,14 +482,33 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
         )
     if fmt == "csv":
         return to_csv(
-            rows, ["ref", "title", "service", "stage", "status", "created_on", "workflow"]
+            rows,
+            ["ref", "title", "service", "stage", "status", "created_on", "due_on", "overdue",
+             "workflow"],
         )
     svg = charts.timetable_svg(
-        charts.Timetable(
-            [charts.StageRow(r["ref"], None, [(a, b) for _, a, b in r["entries"]]) for r in rows]
-        ),
+        charts.Timetable([charts.StageRow(_row_label(r), None, _spans(r)) for r in rows]),
         "Programme of reviews",
     )
     return render_report(
-        "programme", fmt, {"rows": rows, "svg": svg, "year": year, "generated_at": now.isoformat()}
+        "programme",
+        fmt,
+        {
+            "authority": authority,
+            "rows": rows,
+            "svg": svg,
+            "year": year,
+            "generated_at": now.isoformat(),
+        },
     )
+
+
+def _row_label(row: dict[str, Any]) -> str:
+    """A review's line on the programme chart: its reference, marked if overdue or paused."""
+    marks = [w for w, on in (("overdue", row["overdue"]),
+                             ("suspended", row["status"] == "suspended")) if on]
+    return f"{row['ref']} ({', '.join(marks)})" if marks else str(row["ref"])
+
+
+def _spans(row: dict[str, Any]) -> list[tuple[date, date]]:
+    return [(a, b) for _, a, b in row["entries"]]
