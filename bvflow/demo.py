@@ -63,6 +63,7 @@ def _wait_until_ready(app: App, clock: SimulatedClock, ref: str) -> None:
     """Move the simulated clock a day at a time until nothing stops the stage being left."""
     for _ in range(400):
         sweep(app)  # as the scheduler would: notice periods run from delivery
+        _record_held(app, ref)
         if not reviews.show_review(app, ref).unmet:
             return
         clock.set(
@@ -71,6 +72,16 @@ def _wait_until_ready(app: App, clock: SimulatedClock, ref: str) -> None:
             )
         )
     raise BVFlowError("the demo could not meet the stage's requirements")
+
+
+def _record_held(app: App, ref: str) -> None:
+    """The coordinator records each meeting once it has taken place: it counts as held then."""
+    now = app.now()
+    for m in meetings.meetings(app, ref):
+        if m.status != "scheduled" or m.held or datetime.fromisoformat(m.starts_at) > now:
+            continue
+        attended = [organisation for _, _, organisation, _, role in PARTY if role != "observer"]
+        meetings.record_meeting(app, ref, m.id, attended[:-1], attended[-1:])
 
 
 def _paper(folder: Path, name: str, text: str) -> Path:

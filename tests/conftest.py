@@ -400,9 +400,20 @@ def _meetings_and_proposals(cli: Cli, ref: str, stage: str, tmp: Path) -> None:
         cli.ok("sweep")
 
 
+def record_held(cli: Cli, ref: str) -> None:
+    """Record each meeting that has taken place, as the coordinator does after it."""
+    now = datetime.now(LONDON)
+    for m in json.loads(cli.ok("meeting", "list", ref, "--json").stdout):
+        if m["status"] == "scheduled" and not m["held"] and \
+                datetime.fromisoformat(m["starts_at"]) <= now:
+            cli.ok("meeting", "record", ref, str(m["id"]), "--attended", "UNISON",
+                   "--attended", "Tenants' Federation", "--apologies", "GMB")
+
+
 def advance_when_ready(cli: Cli, ref: str, travel: time_machine.Coordinates) -> None:
     """Travel a day at a time until the review may advance, then advance it."""
     for _ in range(400):
+        record_held(cli, ref)
         data = json.loads(cli.ok("review", "show", ref, "--json").stdout)
         if not data["unmet"]:
             cli.ok("review", "advance", ref)

@@ -13,7 +13,7 @@ from pathlib import Path
 import icalendar
 import pytest
 import time_machine
-from conftest import Cli, advance_when_ready, events, prepare, snapshot
+from conftest import Cli, advance_when_ready, events, prepare, record_held, snapshot
 
 import bvflow
 from bvflow import App
@@ -213,6 +213,7 @@ def test_consult_needs_unions_and_tenants_involved(
     assert "trade_union involved" not in still.stderr
     initialised.ok("activity", "add", party, "--method", "public_meeting", "--on", today,
                    "--category", "tenants", "--summary", "Estate walkabout")
+    record_held(initialised, party)  # the working party met: the coordinator records it
     assert "consult -> compete" in initialised.ok("review", "advance", party).stdout
 
 

@@ -38,7 +38,7 @@ def test_indicators_targets_and_actuals(initialised: Cli, indicators: str) -> No
     assert listed["BV86"]["higher_is_better"] is False
     assert listed["BV86"]["targets"] == {"2027-28": 49.0}
     csv_lines = initialised.ok("pi", "list", indicators, "--csv").stdout.splitlines()
-    assert csv_lines[0].startswith("code,name,unit")
+    assert csv_lines[0].startswith("\ufeffcode,name,unit")
     actions = [e[2] for e in events(initialised.db)]
     assert actions.count("indicator.added") == 2
     assert "indicator.actual_recorded" in actions
@@ -131,7 +131,7 @@ def test_improvement_plan(initialised: Cli, indicators: str) -> None:
     assert [(a["title"], a["status"], a["indicator"]) for a in listed] == [
         ("Weekly food waste", "in_progress", "BV82a")]
     assert initialised.ok("action", "list", indicators, "--csv").stdout.splitlines()[0] == \
-        "id,title,owner,due,indicator,priority,status"
+        "\ufeffid,title,owner,due,indicator,priority,status"
     unknown = initialised("action", "add", indicators, "--title", "X", "--owner",
                           "a@example.org", "--due", "2027-06-01", "--indicator", "NOPE")
     assert unknown.exit_code == 1

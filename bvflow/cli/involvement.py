@@ -390,6 +390,51 @@ def meeting_cancel(state: State, ref: str, meeting_id: int, reason: str) -> None
     click.echo(f"Meeting {meeting_id} cancelled; cancellations queued")
 
 
+@meeting.command(name="record")
+@click.argument("ref")
+@click.argument("meeting_id", type=ID)
+@click.option("--attended", "attended", multiple=True, metavar="ORG",
+              help="An organisation that attended (repeat for each).")
+@click.option("--apologies", "apologies", multiple=True, metavar="ORG",
+              help="An organisation that sent apologies (repeat for each).")
+@click.option("--minutes", type=click.Path(path_type=Path, dir_okay=False),
+              help="The minutes, kept as evidence with the review.")
+@click.option("--disclosure", type=DISCLOSURE,
+              help="Who may see the minutes (default: the review's agreed default).")
+@json_option
+@pass_state
+def meeting_record(
+    state: State,
+    ref: str,
+    meeting_id: int,
+    attended: tuple[str, ...],
+    apologies: tuple[str, ...],
+    minutes: Path | None,
+    disclosure: str | None,
+    as_json: bool,
+) -> None:
+    """Record that a meeting was held: who attended, who sent apologies, the minutes.
+
+    A meeting counts as held only once recorded, after its start time.
+
+    \b
+    Example:
+      bvflow meeting record BV-2027-001 1 --attended "UNISON City Branch" --attended "Tenants' Federation" --apologies GMB --minutes minutes.pdf
+    """
+    from bvflow.services.meetings import record_meeting
+
+    view = record_meeting(
+        state.app(), ref, meeting_id, attended, apologies, minutes, disclosure
+    )
+    if as_json:
+        emit_json(view.as_dict())
+        return
+    away = f"; apologies from {len(apologies)}" if apologies else ""
+    kept = "; minutes kept as evidence" if minutes else ""
+    click.echo(f"Meeting {meeting_id} recorded as held: {len(attended)} "
+               f"organisation{'s' if len(attended) != 1 else ''} attended{away}{kept}")
+
+
 @meeting.command(name="accept-notice")
 @click.argument("ref")
 @click.argument("meeting_id", type=ID)
@@ -435,7 +480,7 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
             (
                 str(m.id),
                 london(datetime.fromisoformat(m.starts_at)),
-                m.status,
+                "held" if m.held else m.status,
                 m.stage,
                 m.kind.replace("_", " "),
                 m.title,

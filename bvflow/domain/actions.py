@@ -36,6 +36,7 @@ ACTIONS: Final = frozenset(
         "indicator.target_recorded",
         "meeting.cancelled",
         "meeting.notice_overridden",
+        "meeting.recorded",
         "meeting.short_notice_accepted",
         "meeting.rescheduled",
         "meeting.scheduled",

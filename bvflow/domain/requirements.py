@@ -28,10 +28,11 @@ class MeetingFact:
     title: str
     kind: str
     on: date
-    held: bool
+    held: bool  # recorded as held (bvflow meeting record): attendance, apologies, minutes
     notice: str  # the rule, described with its citation
     short: tuple[str, ...] = ()  # "Name (email): 3 of 5", or "...: not yet delivered"
     accepted: str | None = None  # the coordinator's reason for accepting short notice
+    past: bool = False  # its start time has passed (held or not, it can now be recorded)
 
 
 @dataclass(frozen=True)
@@ -381,12 +382,22 @@ class MeetingRequirement:
         counted = sum(1 for m in mine if not m.short or m.accepted)
         if counted + len(found) < self.count:
             coming = [m for m in facts.meetings if m.kind in self.kinds and not m.held]
-            remedy = (
-                f"wait for meeting {coming[0].id} on {_long_date(coming[0].on)} to be held"
-                if coming
-                else f"bvflow meeting schedule {facts.review} --kind {self.kinds[0]} --title "
-                "... --at DATETIME --place ..."
-            )
+            if coming and coming[0].past:
+                remedy = (
+                    f"record meeting {coming[0].id} of {_long_date(coming[0].on)} once held: "
+                    f"bvflow meeting record {facts.review} {coming[0].id} --attended ORG ..."
+                )
+            elif coming:
+                remedy = (
+                    f"wait for meeting {coming[0].id} on {_long_date(coming[0].on)} to be "
+                    f"held, then record it (bvflow meeting record {facts.review} "
+                    f"{coming[0].id} --attended ORG ...)"
+                )
+            else:
+                remedy = (
+                    f"bvflow meeting schedule {facts.review} --kind {self.kinds[0]} --title "
+                    "... --at DATETIME --place ..."
+                )
             found.append(
                 Unmet(
                     "meeting",

@@ -11,18 +11,19 @@ which is audited.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.domain.calendar import local_date, london_instant
 from bvflow.domain.dates import long_date
-from bvflow.domain.involvement import ROLES, paper_disclosure
+from bvflow.domain.involvement import DISCLOSURES, ROLES, paper_disclosure
 from bvflow.domain.notice import (
     MEETING_KINDS,
     NoticeRule,
@@ -31,6 +32,7 @@ from bvflow.domain.notice import (
 )
 from bvflow.domain.requirements import MeetingFact
 from bvflow.errors import InputError, RefusedError
+from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load, load_live, record_change, timing
 from bvflow.services.involvement import default_disclosure, paper_dicts, paper_row
 from bvflow.services.notices import Recipient, context_for, everyone, outbox_rows
@@ -72,6 +74,11 @@ class MeetingView(View):
     members: list[dict[str, Any]] = field(default_factory=list)
     # On scheduling: clear days to spare if the notice is delivered today (0: deliver today).
     spare_days: int | None = None
+    # The record of the meeting (bvflow meeting record): it counts as held once recorded.
+    held: bool = False
+    attended: list[str] = field(default_factory=list)
+    apologies: list[str] = field(default_factory=list)
+    minutes_id: int | None = None
 
 
 _day = long_date
@@ -175,6 +182,10 @@ def _meeting_view(row: Meeting, nation: str, members: Sequence[NoticeGiven] = ()
         row.key_decision,
         row.short_notice_accepted,
         [m.as_dict() for m in members],
+        held=row.held_recorded_at is not None,
+        attended=json.loads(row.attended or "[]"),
+        apologies=json.loads(row.apologies or "[]"),
+        minutes_id=row.minutes_id,
     )
 
 
@@ -460,6 +471,106 @@ def cancel_meeting(app: App, ref: str, meeting_id: int, reason: str | None) -> M
     return _meeting_view(meeting, loaded.calendar.nation)
 
 
+MAX_ORGANISATIONS: Final = 100
+
+
+def _organisations(names: Sequence[str], what: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        cleaned = inputs.text(name, f"an organisation in {what}", max_length=200)
+        if cleaned.lower() in (f.lower() for f in found):
+            raise InputError(f"{cleaned!r} is named twice in {what}")
+        found.append(cleaned)
+    if len(found) > MAX_ORGANISATIONS:
+        limit = MAX_ORGANISATIONS
+        raise InputError(f"{what} names {len(found)} organisations; the limit is {limit}")
+    return found
+
+
+def record_meeting(
+    app: App,
+    ref: str,
+    meeting_id: int,
+    attended: Sequence[str],
+    apologies: Sequence[str] = (),
+    minutes: Path | None = None,
+    disclosure: str | None = None,
+) -> MeetingView:
+    """Record that a meeting was held: who attended, who sent apologies, and its minutes.
+
+    A meeting counts as held (for the ``meeting`` requirement and in reports) only once
+    recorded, and only after its start time. Recorded once; a mistake is corrected with a
+    new record's reason in the audit trail, not by editing this one.
+    """
+    present = _organisations(attended, "--attended")
+    if not present:
+        raise InputError("name at least one organisation that attended (--attended ORG)")
+    absent = _organisations(apologies, "--apologies")
+    both = {a.lower() for a in present} & {a.lower() for a in absent}
+    if both:
+        raise InputError(f"{sorted(both)[0]!r} cannot both attend and send apologies")
+    if disclosure is not None and disclosure not in DISCLOSURES:
+        raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}, not {disclosure!r}")
+    paper = read_paper(minutes) if minutes is not None else None
+    loaded = load_live(app, ref, "record a meeting of")
+    now = app.now()
+    review = loaded.review
+    with app.db.write() as session:
+        meeting = repo.load_meeting(session, int(review.id or 0), meeting_id)
+        if meeting.status == "cancelled":
+            raise RefusedError(ref, "record", f"meeting {meeting_id} was cancelled")
+        if meeting.starts_at > now:
+            starts = _day(local_date(meeting.starts_at))
+            raise RefusedError(
+                ref, "record", f"meeting {meeting_id} starts {starts}: it is recorded once held"
+            )
+        if meeting.held_recorded_at is not None:
+            raise RefusedError(ref, "record", f"meeting {meeting_id} has already been recorded")
+        minutes_id = None
+        if paper is not None:
+            name, content = paper
+            row = Evidence(
+                review_id=int(review.id or 0),
+                stage=meeting.stage,
+                kind="meeting_minutes",
+                title=f"Minutes: {meeting.title}",
+                disclosure=disclosure or default_disclosure(session, int(review.id or 0)),
+                file_name=name,
+                file_sha256=hashlib.sha256(content).hexdigest(),
+                file_size=len(content),
+                content=content,
+                recorded_by=app.actor,
+                recorded_at=now,
+            )
+            repo.add_evidence(session, row)
+            minutes_id = row.id
+        changes.update(
+            session,
+            meeting,
+            {
+                "attended": json.dumps(present, ensure_ascii=False),
+                "apologies": json.dumps(absent, ensure_ascii=False),
+                "minutes_id": minutes_id,
+                "held_recorded_at": now,
+                "held_recorded_by": app.actor,
+            },
+        )
+        record_change(
+            session,
+            app,
+            now,
+            loaded,
+            "meeting.recorded",
+            {
+                "meeting_id": meeting.id,
+                "attended": present,
+                "apologies": absent,
+                "minutes_evidence_id": minutes_id,
+            },
+        )
+    return _meeting_view(meeting, loaded.calendar.nation)
+
+
 def accept_short_notice(app: App, ref: str, meeting_id: int, reason: str | None) -> MeetingView:
     """Accept, with a reason, that members had short notice of a meeting (a late delivery).
 
@@ -549,7 +660,8 @@ def meeting_facts(session: Session, loaded: Loaded, now: datetime) -> dict[str, 
                 title=m.title,
                 kind=m.kind,
                 on=local_date(m.starts_at),
-                held=m.starts_at <= now,
+                held=m.held_recorded_at is not None,
+                past=m.starts_at <= now,
                 notice=_needs(rule, days),
                 short=tuple(_shortfall(n, days) for n in short),
                 accepted=m.short_notice_accepted,

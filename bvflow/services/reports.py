@@ -189,11 +189,22 @@ def _meeting(session: Session, loaded: Loaded, m: Meeting, now: datetime) -> dic
         "kind": MEETING_KINDS[m.kind],
         "starts_at": m.starts_at.isoformat(),
         "place": m.place,
-        "status": m.status,
+        "status": _meeting_status(m, now),
+        "attended": json.loads(m.attended or "[]"),
+        "apologies": json.loads(m.apologies or "[]"),
         "notice": stored_rule(m, loaded.calendar.nation).describe(),
         "short": len(short),
         "override_reason": m.override_reason or m.short_notice_accepted,
     }
+
+
+def _meeting_status(m: Meeting, now: datetime) -> str:
+    """Held only once recorded; a meeting whose time has passed unrecorded says so."""
+    if m.status == "cancelled":
+        return "cancelled"
+    if m.held_recorded_at is not None:
+        return "held"
+    return "not recorded" if m.starts_at <= now else "scheduled"
 
 
 def _party(session: Session, review_id: int, audience: str) -> list[dict[str, Any]]:

@@ -302,6 +302,13 @@ class Meeting(SQLModel, table=True):
     notice_sequence: int | None = None
     # Short notice found after the event (a late delivery), accepted by the coordinator.
     short_notice_accepted: str | None = None
+    # The record of the meeting (0011): it counts as held only once recorded. Organisations
+    # as JSON lists; the minutes are an evidence row with their own disclosure.
+    attended: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    apologies: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    minutes_id: int | None = Field(default=None, foreign_key="evidence.id")
+    held_recorded_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    held_recorded_by: str | None = None
 
 
 class Proposal(SQLModel, table=True):
