@@ -130,6 +130,9 @@ def test_the_organiser_is_not_invited_to_their_own_meeting(
     assert len(invites) == 3
     for message, part in invites:
         assert message["Reply-To"] is None  # replies to themselves would be noise
+        plain = message.get_body(("plain",))
+        assert plain is not None
+        assert "apologies" not in plain.get_content()  # nor asked to send them to themselves
         event = _ical_js(part.get_content())
         assert event["method"] == part.get_param("method") == "PUBLISH"
         assert event["attendees"] == []

@@ -119,3 +119,17 @@ def test_a_meeting_is_recorded_once_and_only_after_it(
     cancelled = initialised("meeting", "record", later, "2", "--attended", "GMB")
     assert cancelled.exit_code == 4
     assert "meeting 2 was cancelled" in cancelled.stderr
+
+
+def test_a_meeting_waiting_to_be_recorded_is_on_the_coordinators_list(
+        initialised: Cli, held: str) -> None:
+    listed = initialised.ok("meeting", "list", held).stdout.splitlines()[1]
+    assert "to record" in listed
+    today = json.loads(initialised.ok("today", "--json").stdout)
+    (item,) = [i for i in today["items"] if i["section"] == "record"]
+    assert item["next"] == f"bvflow meeting record {held} 1 --attended ORG ..."
+    text = initialised.ok("today").stdout
+    assert "Meetings to record (held only once recorded) (1)" in text
+    initialised.ok("meeting", "record", held, "1", "--attended", "UNISON")
+    assert "record" not in {i["section"] for i in json.loads(
+        initialised.ok("today", "--json").stdout)["items"]}

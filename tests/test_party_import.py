@@ -140,3 +140,43 @@ def test_a_closed_review_takes_no_members(initialised: Cli, new_review: Callable
     result = initialised("party", "import", ref, str(_file(tmp_path, GOOD)))
     assert result.exit_code == 4
     assert "it is abandoned" in result.stderr
+
+
+def test_a_long_list_of_bad_lines_says_how_many_more(
+        initialised: Cli, new_review: Callable[..., str], tmp_path: Path) -> None:
+    ref = new_review()
+    text = "name,email,organisation,category\n" + "".join(
+        f"P{n},p{n}@x.example,X,astrologers\n" for n in range(300))
+    result = initialised("party", "import", ref, str(_file(tmp_path, text)))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: members.csv: 300 bad lines, nobody added: line 2: ")
+    assert " more bad lines" in line
+    assert "…" not in line  # it was not cut off mid-way
+    shown = line.count("unknown category")
+    assert line.rstrip().endswith(f"and {300 - shown} more bad lines")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("name,email,organisation,category\nJos\xe9,j@x.example,X,users\n".encode("cp1252"),
+     "save it from the spreadsheet as 'CSV UTF-8'"),
+    ("name;email;organisation;category\nA;a@x.example;X;users\n",
+     "separated by semicolons: save it as CSV with commas"),
+])
+def test_a_spreadsheet_saved_the_wrong_way_gets_a_hint(
+        initialised: Cli, new_review: Callable[..., str], tmp_path: Path,
+        text: str | bytes, words: str) -> None:
+    ref = new_review()
+    result = initialised("party", "import", ref, str(_file(tmp_path, text)))
+    assert result.exit_code == 1
+    assert words in result.stderr
+
+
+def test_excel_habits_are_accepted(initialised: Cli, new_review: Callable[..., str],
+                                   tmp_path: Path) -> None:
+    """Excel's 'sep=,' first line, and capitalised categories and roles."""
+    ref = new_review()
+    text = "sep=,\r\nName,Email,Organisation,Category,Role\r\nAnn,ann@t.example,T,Tenants,Chair\r\n"
+    initialised.ok("party", "import", ref, str(_file(tmp_path, text)))
+    listed = json.loads(initialised.ok("party", "list", ref, "--json").stdout)
+    assert [(m["category"], m["role"]) for m in listed] == [("tenants", "chair")]

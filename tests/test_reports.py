@@ -250,6 +250,8 @@ def test_a_committee_can_read_the_report_without_a_glossary(initialised: Cli,
     """Codes in words, charts with legends, an axis that fits, results against targets in
     words, landmarks, and Markdown that reads as typed."""
     initialised.ok("pi", "record", reviewed, "BV82a", "--period", "2027-28", "--value", "38.5")
+    initialised.ok("evidence", "add", reviewed, "--kind", "meeting_minutes", "--title",
+                   "Public minutes", "--disclosure", "public")
     html = report(initialised, reviewed)
     page = parse(html)
     assert {"header", "main"} <= set(page.tags)
@@ -270,5 +272,7 @@ def test_a_committee_can_read_the_report_without_a_glossary(initialised: Cli,
     assert max(years) <= 2027
     md = report(initialised, reviewed, "--format", "md")
     assert "jo@exampleshire.gov.uk" in md  # not jo@exampleshire\.gov\.uk
+    assert "(Public)" in md  # the disclosure level, not the public meeting
+    assert "Public meeting or forum" not in md
     assert "Which information will and will not be disclosed" in md
     assert "38.5% against a target of 40%: missed by 1.5%" in md

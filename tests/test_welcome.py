@@ -101,3 +101,17 @@ def test_someone_who_rejoins_is_welcomed_again_and_an_import_welcomes_each(
     initialised.ok("party", "import", ref, str(listed))
     assert len(_welcomes(initialised, "ann@tenants.example")) == 1
     assert len(_welcomes(initialised, "raj@users.example")) == 1
+
+
+def test_a_welcome_to_a_suspended_review_says_it_is_suspended(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    ref = new_review()
+    initialised.ok("review", "suspend", ref, "--reason", "Pre-election period")
+    initialised.ok("party", "add", ref, "--name", "Sam Patel", "--email", "sam@unison.example",
+                   "--organisation", "UNISON", "--category", "trade_union")
+    (welcome,) = _welcomes(initialised, "sam@unison.example")
+    body = welcome.get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert "The review is suspended at present: its days do not count" in text
+    assert "public and restricted papers" in text  # not "every paper": confidential never

@@ -480,7 +480,7 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
             (
                 str(m.id),
                 london(datetime.fromisoformat(m.starts_at)),
-                "held" if m.held else m.status,
+                "held" if m.held else "to record" if m.to_record else m.status,
                 m.stage,
                 m.kind.replace("_", " "),
                 m.title,

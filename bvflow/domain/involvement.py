@@ -48,17 +48,18 @@ METHODS: Final[dict[str, str]] = {
 ROLES: Final = ("chair", "member", "coordinator", "observer", "elected_member", "officer")
 # What each role means to the person holding it, as the welcome notice tells them.
 ROLE_MEANINGS: Final[dict[str, str]] = {
-    "chair": "you chair the working party's meetings; you receive every notice and paper, "
-    "and your views are asked on each proposal",
-    "member": "you represent your organisation; you receive every notice and paper, and "
-    "your views are asked on each proposal",
-    "coordinator": "you help coordinate the review; you receive every notice and paper",
+    "chair": "you chair the working party's meetings; you receive every notice and the "
+    "public and restricted papers, and your views are asked on each proposal",
+    "member": "you represent your organisation; you receive every notice and the public and "
+    "restricted papers, and your views are asked on each proposal",
+    "coordinator": "you help coordinate the review; you receive every notice and the public "
+    "and restricted papers",
     "observer": "you observe: you receive the notices and the public papers, and are not "
     "asked to agree",
-    "elected_member": "you take part as an elected member; you receive every notice and "
-    "paper, and your views are asked on each proposal",
-    "officer": "you take part as an officer of the council; you receive every notice and "
-    "paper",
+    "elected_member": "you take part as an elected member; you receive every notice and the "
+    "public and restricted papers, and your views are asked on each proposal",
+    "officer": "you take part as an officer of the council; you receive every notice and the "
+    "public and restricted papers",
 }
 AGREEMENT_ITEMS: Final[dict[str, str]] = {
     "baseline_profile": "Baseline profile",

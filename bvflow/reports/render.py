@@ -15,14 +15,15 @@ from markupsafe import Markup
 from bvflow.domain.dates import long_date as written_date
 from bvflow.domain.dates import short_instant
 from bvflow.domain.involvement import AGREEMENT_ITEMS, CATEGORIES, METHODS
-from bvflow.domain.notice import MEETING_KINDS
 
 # The codes a report shows, in words; anything else is its code with the underscores gone.
 LABELS: dict[str, str] = {
     **AGREEMENT_ITEMS,
     **CATEGORIES,
     **METHODS,
-    **MEETING_KINDS,
+    # Meeting kinds reach reports already in words (MEETING_KINDS); "public" here is the
+    # disclosure level, not the public meeting.
+    "working_party": "Working party",
     "elected_member": "Elected member",
     "created": "Opened",
     "advanced": "Advanced",

@@ -79,6 +79,8 @@ class MeetingView(View):
     attended: list[str] = field(default_factory=list)
     apologies: list[str] = field(default_factory=list)
     minutes_id: int | None = None
+    # Its time has passed and it is not recorded yet ('to record' in meeting list).
+    to_record: bool = False
 
 
 _day = long_date
@@ -615,7 +617,12 @@ def meetings(app: App, ref: str) -> list[MeetingView]:
     with app.db.read() as session:
         loaded = load(session, ref)
         return [
-            _meeting_view(m, loaded.calendar.nation, notices_given(session, loaded, m, now))
+            replace(
+                _meeting_view(m, loaded.calendar.nation, notices_given(session, loaded, m, now)),
+                to_record=m.status == "scheduled"
+                and m.held_recorded_at is None
+                and m.starts_at <= now,
+            )
             for m in repo.meetings_for(session, int(loaded.review.id or 0))
         ]
 

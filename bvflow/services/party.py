@@ -138,15 +138,27 @@ def _add(session: Session, app: App, loaded: Loaded, joining: Joining, now: date
 IMPORT_COLUMNS: Final = ("name", "email", "organisation", "category", "role")
 MAX_IMPORT: Final = 500
 MAX_IMPORT_BYTES: Final = 1_000_000
+# Bad lines are named one by one in the error while it stays readable (the CLI cuts an
+# error at 1,000 characters); the count says how many more there are.
+PROBLEMS_BUDGET: Final = 700
 
 
 def _member_lines(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the non-blank lines (with their line numbers) of a member list."""
-    text = read_text_input(path, "the member list", MAX_IMPORT_BYTES)
+    try:
+        text = read_text_input(path, "the member list", MAX_IMPORT_BYTES)
+    except InputError as exc:
+        if "not UTF-8" not in exc.message:
+            raise
+        raise InputError(
+            f"{exc.message}: save it from the spreadsheet as 'CSV UTF-8' and import that"
+        ) from exc
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise InputError(f"{path.name} is not a CSV file: {exc}") from exc
+    if rows and [c.strip().lower() for c in rows[0]] in (["sep=,"], ["sep=", ""]):
+        rows = rows[1:]  # the separator line Excel may write first
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise InputError(f"{path.name} is empty; give a header line: {','.join(IMPORT_COLUMNS)}")
     header = [cell.strip().lower() for cell in rows[0]]
@@ -154,9 +166,14 @@ def _member_lines(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in IMPORT_COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
+        hint = (
+            "; the values are separated by semicolons: save it as CSV with commas"
+            if len(header) == 1 and ";" in header[0]
+            else ""
+        )
         raise InputError(
             f"{path.name}: the header must name the columns {', '.join(required)} and "
-            f"optionally role, once each (found: {', '.join(header)})"
+            f"optionally role, once each (found: {', '.join(header)}){hint}"
         )
     body = [(number, r) for number, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
     if not body:
@@ -181,7 +198,8 @@ def import_members(app: App, ref: str, path: Path) -> list[MemberView]:
     seen: dict[str, int] = {}
     for number, cells in body:
         if len(cells) != len(header):
-            problems.append(f"line {number}: {len(cells)} values for {len(header)} columns")
+            got = f"{len(cells)} value{'' if len(cells) == 1 else 's'}"
+            problems.append(f"line {number}: {got} for {len(header)} columns")
             continue
         values = dict(zip(header, cells, strict=True))
         try:
@@ -190,8 +208,8 @@ def import_members(app: App, ref: str, path: Path) -> list[MemberView]:
                 values["name"],
                 values["email"],
                 values["organisation"],
-                values["category"].strip(),
-                values.get("role", "").strip() or "member",
+                values["category"].strip().lower(),
+                values.get("role", "").strip().lower() or "member",
             )
         except InputError as exc:
             problems.append(f"line {number}: {exc.message}")
@@ -206,7 +224,14 @@ def import_members(app: App, ref: str, path: Path) -> list[MemberView]:
         found.append(joining)
     if problems:
         count = f"{len(problems)} bad line{'s' if len(problems) > 1 else ''}"
-        raise InputError(f"{path.name}: {count}, nobody added: {'; '.join(problems)}")
+        shown: list[str] = []
+        for problem in problems:  # as many as a one-line error can hold, then how many more
+            if shown and sum(len(p) + 2 for p in [*shown, problem]) > PROBLEMS_BUDGET:
+                break
+            shown.append(problem)
+        more = len(problems) - len(shown)
+        rest = f"; and {more} more bad line{'s' if more > 1 else ''}" if more else ""
+        raise InputError(f"{path.name}: {count}, nobody added: {'; '.join(shown)}{rest}")
     now = app.now()
     with app.db.write() as session:
         return [_add(session, app, loaded, joining, now) for joining in found]

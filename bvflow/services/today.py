@@ -1,7 +1,8 @@
 """``bvflow today``: what needs a coordinator now, across every live review.
 
 Stages that can be advanced, stages overdue, due dates within a week of working days,
-meetings in the next fortnight, notices not delivered, and improvement-plan actions due.
+meetings to record and those in the next fortnight, notices not delivered, and
+improvement-plan actions due.
 Each item says what to do next. It only reads.
 """
 
@@ -29,6 +30,7 @@ SECTIONS: Final = {
     "advance": "Ready to advance",
     "overdue": "Overdue",
     "due": f"Due within {DUE_WITHIN_WORKING_DAYS} working days",
+    "record": "Meetings to record (held only once recorded)",
     "meeting": "Meetings in the next 14 days",
     "notice": "Notices not delivered",
     "action": "Improvement-plan actions due",
@@ -149,9 +151,23 @@ def _meeting_items(session: Session, loaded: Loaded, now: datetime) -> list[Item
     review = loaded.review
     found = []
     for meeting in repo.meetings_for(session, int(review.id or 0)):
-        if meeting.status != "scheduled" or not now <= meeting.starts_at <= now + MEETINGS_WITHIN:
+        if meeting.status != "scheduled":
             continue
         kind = MEETING_KINDS.get(meeting.kind, meeting.kind)
+        if meeting.starts_at < now and meeting.held_recorded_at is None:
+            found.append(
+                _item(
+                    review,
+                    "record",
+                    local_date(meeting.starts_at),
+                    f"{kind} '{meeting.title}' took place {_when(meeting.starts_at)}: record "
+                    "who attended, apologies and the minutes",
+                    f"bvflow meeting record {review.ref} {meeting.id} --attended ORG ...",
+                )
+            )
+            continue
+        if not now <= meeting.starts_at <= now + MEETINGS_WITHIN:
+            continue
         found.append(
             _item(
                 review,
