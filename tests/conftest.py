@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import mailbox
 import os
 import re
 import socket
@@ -243,6 +244,23 @@ def events(target: Target | Path) -> list[tuple[Any, ...]]:
 
 
 # --- mail -------------------------------------------------------------------------------
+
+# Python's email parser in strict mode: a defect in a message is an error, not a shrug.
+STRICT = policy.default.clone(raise_on_defect=True)
+
+
+def swept_mail(cli: Cli, address: str | None = None) -> list[EmailMessage]:
+    """Sweep, then every message in the Maildir (to ``address``, if given), parsed strictly."""
+    cli.ok("sweep")
+    box = mailbox.Maildir(cli.db.parent / "mail", create=False)
+    found = []
+    for key in box.keys():
+        message = message_from_bytes(box.get_bytes(key), policy=STRICT)
+        assert isinstance(message, EmailMessage)
+        if address is None or address in str(message["To"]):
+            found.append(message)
+    return found
+
 
 BARE_LF = re.compile(rb"(?<!\r)\n")
 

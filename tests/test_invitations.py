@@ -5,23 +5,20 @@ Mozilla's ical.js (Thunderbird's calendar library), non-ASCII titles included.""
 from __future__ import annotations
 
 import json
-import mailbox
 import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli
+from conftest import Cli, swept_mail
 
 ROOT = Path(__file__).resolve().parent.parent
 ICAL_JS = ROOT / ".ci" / "js" / "node_modules" / "ical.js" / "dist" / "ical.js"
 PARSER = Path(__file__).resolve().parent / "js" / "parse_invite.mjs"
-STRICT = policy.default.clone(raise_on_defect=True)
 TITLE = "Working party — “Rounds” café"
 PLACE = "Neuadd y Dref, Ystafell 2"
 MEMBER = ("Siân Prosser-Évans", "sian@unison.example")
@@ -42,17 +39,6 @@ def _ical_js(text: str) -> dict[str, Any]:
     return found
 
 
-def _mail(cli: Cli) -> list[EmailMessage]:
-    cli.ok("sweep")
-    box = mailbox.Maildir(cli.db.parent / "mail", create=False)
-    found = []
-    for key in box.keys():
-        message = message_from_bytes(box.get_bytes(key), policy=STRICT)
-        assert isinstance(message, EmailMessage)
-        found.append(message)
-    return found
-
-
 @pytest.fixture
 def meeting_mail(initialised: Cli, new_review: Callable[..., str],
                  tmp_path: Path) -> list[EmailMessage]:
@@ -66,7 +52,7 @@ def meeting_mail(initialised: Cli, new_review: Callable[..., str],
                    "--place", PLACE, "--papers", str(agenda))
     initialised.ok("meeting", "reschedule", ref, "1", "--at", "2027-01-27 18:30")
     initialised.ok("meeting", "cancel", ref, "1", "--reason", "Snow")
-    return _mail(initialised)
+    return swept_mail(initialised)
 
 
 def _invites(messages: list[EmailMessage], address: str) -> list[tuple[EmailMessage, Any]]:

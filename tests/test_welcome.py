@@ -4,31 +4,15 @@ to respond: the message a union rep reads first."""
 
 from __future__ import annotations
 
-import mailbox
 from collections.abc import Callable
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from conftest import Cli, events, query
-
-STRICT = policy.default.clone(raise_on_defect=True)
-
-
-def _mail(cli: Cli, address: str) -> list[EmailMessage]:
-    cli.ok("sweep")
-    box = mailbox.Maildir(cli.db.parent / "mail", create=False)
-    found = []
-    for key in box.keys():
-        message = message_from_bytes(box.get_bytes(key), policy=STRICT)
-        assert isinstance(message, EmailMessage)
-        if address in str(message["To"]):
-            found.append(message)
-    return found
+from conftest import Cli, events, query, swept_mail
 
 
 def _welcomes(cli: Cli, address: str) -> list[EmailMessage]:
-    return [m for m in _mail(cli, address) if "welcome to the working party" in m["Subject"]]
+    return [m for m in swept_mail(cli, address) if "welcome to the working party" in m["Subject"]]
 
 
 def test_a_new_member_is_welcomed_with_what_they_need(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar, Protocol
 
-from bvflow.domain.dates import long_date
+from bvflow.domain.dates import long_date as _long_date
 from bvflow.errors import Unmet
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -114,7 +114,6 @@ def parse_requirement(kind: str, value: object) -> Requirement:
     return parser(value)
 
 
-_long_date = long_date
 
 
 @dataclass(frozen=True)

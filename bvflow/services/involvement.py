@@ -145,14 +145,22 @@ def activities(app: App, ref: str) -> list[ActivityView]:
 
 
 def paper_row(
-    loaded: Loaded, app: App, kind: str, path: Path, title: str, disclosure: str, now: datetime
+    loaded: Loaded,
+    app: App,
+    kind: str,
+    path: Path,
+    title: str,
+    disclosure: str,
+    now: datetime,
+    stage: str | None = None,
 ) -> Evidence:
+    """A paper as an evidence row, filed in ``stage`` (the review's current one by default)."""
     if disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
     name, content = read_paper(path)
     return Evidence(
         review_id=int(loaded.review.id or 0),
-        stage=loaded.review.stage,
+        stage=stage or loaded.review.stage,
         kind=kind,
         title=title,
         disclosure=disclosure,

@@ -11,7 +11,6 @@ which is audited.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.domain.calendar import local_date, london_instant
-from bvflow.domain.dates import long_date
+from bvflow.domain.dates import long_date as _day
 from bvflow.domain.involvement import DISCLOSURES, ROLES, paper_disclosure
 from bvflow.domain.notice import (
     MEETING_KINDS,
@@ -32,7 +31,6 @@ from bvflow.domain.notice import (
 )
 from bvflow.domain.requirements import MeetingFact
 from bvflow.errors import InputError, RefusedError
-from bvflow.files import read_paper
 from bvflow.services.app import App, Loaded, load, load_live, record_change, timing
 from bvflow.services.involvement import default_disclosure, paper_dicts, paper_row
 from bvflow.services.notices import Recipient, context_for, everyone, outbox_rows
@@ -83,7 +81,6 @@ class MeetingView(View):
     to_record: bool = False
 
 
-_day = long_date
 
 
 def stored_rule(meeting: Meeting, nation: str) -> NoticeRule:
@@ -513,7 +510,6 @@ def record_meeting(
         raise InputError(f"{sorted(both)[0]!r} cannot both attend and send apologies")
     if disclosure is not None and disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}, not {disclosure!r}")
-    paper = read_paper(minutes) if minutes is not None else None
     loaded = load_live(app, ref, "record a meeting of")
     now = app.now()
     review = loaded.review
@@ -529,20 +525,11 @@ def record_meeting(
         if meeting.held_recorded_at is not None:
             raise RefusedError(ref, "record", f"meeting {meeting_id} has already been recorded")
         minutes_id = None
-        if paper is not None:
-            name, content = paper
-            row = Evidence(
-                review_id=int(review.id or 0),
-                stage=meeting.stage,
-                kind="meeting_minutes",
-                title=f"Minutes: {meeting.title}",
-                disclosure=disclosure or default_disclosure(session, int(review.id or 0)),
-                file_name=name,
-                file_sha256=hashlib.sha256(content).hexdigest(),
-                file_size=len(content),
-                content=content,
-                recorded_by=app.actor,
-                recorded_at=now,
+        if minutes is not None:
+            level = disclosure or default_disclosure(session, int(review.id or 0))
+            title = f"Minutes: {meeting.title}"
+            row = paper_row(
+                loaded, app, "meeting_minutes", minutes, title, level, now, meeting.stage
             )
             repo.add_evidence(session, row)
             minutes_id = row.id

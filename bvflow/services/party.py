@@ -52,15 +52,14 @@ class Joining:
     role: str
 
 
-def _joining(
-    loaded: Loaded, name: str, email: str, organisation: str, category: str, role: str
-) -> Joining:
+def _joining(name: str, email: str, organisation: str, category: str, role: str) -> Joining:
+    """The member's details checked; the category is checked against the review's workflow
+    (``check_category``) once the review is loaded."""
     name = inputs.text(name, "the name", max_length=100)
     email = inputs.address(email)
     organisation = inputs.text(organisation, "the organisation", max_length=200)
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
-    check_category(loaded, category)
     return Joining(name, email, organisation, category, role)
 
 
@@ -75,13 +74,9 @@ def add_member(
 ) -> MemberView:
     """Add someone to the review's working party; they receive its notices from now on, and
     at once the proposals still under discussion in this stage and the meetings to come."""
-    inputs.text(name, "the name", max_length=100)
-    inputs.address(email)
-    inputs.text(organisation, "the organisation", max_length=200)
-    if role not in ROLES:
-        raise InputError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+    joining = _joining(name, email, organisation, category, role)
     loaded = load_live(app, ref, "add a member to")
-    joining = _joining(loaded, name, email, organisation, category, role)
+    check_category(loaded, joining.category)
     now = app.now()
     with app.db.write() as session:
         view = _add(session, app, loaded, joining, now)
@@ -204,13 +199,13 @@ def import_members(app: App, ref: str, path: Path) -> list[MemberView]:
         values = dict(zip(header, cells, strict=True))
         try:
             joining = _joining(
-                loaded,
                 values["name"],
                 values["email"],
                 values["organisation"],
                 values["category"].strip().lower(),
                 values.get("role", "").strip().lower() or "member",
             )
+            check_category(loaded, joining.category)
         except InputError as exc:
             problems.append(f"line {number}: {exc.message}")
             continue

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import takewhile
 from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.domain.calendar import WorkingCalendar, local_date
-from bvflow.domain.dates import long_date, long_instant
+from bvflow.domain.dates import long_date as _day
+from bvflow.domain.dates import long_instant as _when
 from bvflow.domain.notice import MEETING_KINDS
 from bvflow.services.app import App, Loaded, calendar_for, load
 from bvflow.services.guards import unmet_to_leave
@@ -122,7 +124,7 @@ def _stage_items(session: Session, loaded: Loaded, now: datetime) -> list[Item]:
     if target is None or review.status != "active":
         return found
     if timing.overdue:
-        late = sum(1 for _ in _working_days(loaded.calendar, target, timing.today))
+        late = len(_working_days(loaded.calendar, target, timing.today))
         found.append(
             _item(
                 review,
@@ -182,12 +184,10 @@ def _meeting_items(session: Session, loaded: Loaded, now: datetime) -> list[Item
 
 def _notice_items(session: Session, loaded: Loaded, late: datetime) -> list[Item]:
     review = loaded.review
-    failed = pending = 0
-    for row in repo.find_messages(session, repo.OutboxFilter(review_id=int(review.id or 0))):
-        if row.status == "failed":
-            failed += 1
-        elif row.status in ("pending", "sending") and row.created_at < late:
-            pending += 1
+    review_id = int(review.id or 0)
+    # The review's warning in review show counts the waiting ones the same way.
+    pending, _ = repo.waiting_since(session, late, review_id)
+    failed = len(repo.find_messages(session, repo.OutboxFilter("failed", review_id)))
     found = []
     if failed:
         found.append(
@@ -235,18 +235,10 @@ def _action_items(
 
 def _working_days(calendar: WorkingCalendar, after: date, until: date) -> list[date]:
     """The working days after ``after``, up to and including ``until``."""
-    days = []
-    day = after + timedelta(days=1)
-    while day <= until:
-        if calendar.is_working_day(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    return list(takewhile(lambda day: day <= until, calendar.counting_days(after)))
 
 
 def _within_working_days(calendar: WorkingCalendar, today_: date, day: date, count: int) -> bool:
     return today_ <= day and len(_working_days(calendar, today_, day)) <= count
 
 
-_day = long_date
-_when = long_instant
