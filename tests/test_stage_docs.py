@@ -61,7 +61,8 @@ def _console_lines(markdown: str) -> list[str]:
 
 def _benchmark_example() -> tuple[dict[str, list[float]], dict[str, tuple[float, bool]]]:
     """The worked run's comparator CSV and each indicator's baseline and direction."""
-    extract = next(b for b in _code_blocks(STAGES) if b.count("\n") > 10 and "BV84" in b)
+    block = next(b for b in _code_blocks(STAGES) if b.count("\n") > 10 and "BV84" in b)
+    extract = block.split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
     figures: dict[str, list[float]] = {}
     for row in csv.DictReader(io.StringIO(extract)):
         figures.setdefault(row["code"], []).append(float(row["value"]))
