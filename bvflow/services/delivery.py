@@ -145,6 +145,7 @@ def _invite(
         organiser_name=f"{context['review']['ref']} review coordinator",
         attendee_name=row.recipient_name,
         sent_by=parseaddr(sender)[1] or None,
+        attendee_role=(context.get("recipient") or {}).get("role"),
     )
 
 
