@@ -57,6 +57,7 @@ class Basis:
 
     @property
     def at(self) -> str:
+        """When it happened, as an ISO instant in UTC (as events record it)."""
         return self.now.astimezone(UTC).isoformat()
 
     @property
@@ -176,6 +177,7 @@ def _beside(basis: Basis, step: int) -> str:
 
 
 def _final(basis: Basis) -> str:
+    """The workflow's final stage (``closed`` in the bundled one)."""
     return next((s.name for s in basis.definition.stages if s.final), "closed")
 
 
