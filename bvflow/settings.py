@@ -4,7 +4,7 @@ The keys are a user interface::
 
     [mail]
     transport = "maildir"            # maildir | smtp | notify
-    from = "Best Value Team <bestvalue@exampleshire.gov.uk>"
+    from = "Best Value Team <bestvalue@exampleshire.gov.uk>"   # overrides bvflow init --sender
     maildir = "mail"                 # relative to the settings file
     lease_seconds = 600              # a sender that dies mid-batch: its messages are retaken
     late_after_minutes = 60          # a notice waiting longer is reported as late
@@ -40,7 +40,10 @@ from bvflow.files import read_text_input
 
 TRANSPORTS: Final = ("maildir", "smtp", "notify")
 SECURITY: Final = ("none", "starttls", "tls")
-DEFAULT_FROM: Final = "Best Value Team <bestvalue@localhost>"
+# The From of a notice with neither [mail] from nor `bvflow init --sender` set: an address
+# that reaches nobody, so bounces and replies to it are lost.
+SENDER_NAME: Final = "Best Value Team"
+DEFAULT_FROM: Final = f"{SENDER_NAME} <bestvalue@localhost>"
 MAX_SETTINGS_BYTES: Final = 100_000
 
 
@@ -67,7 +70,8 @@ class Settings:
 
     source: Path | None = None
     transport: str = "maildir"
-    sender: str = DEFAULT_FROM
+    # [mail] from, when set: it overrides the authority's sender (bvflow init --sender).
+    sender: str | None = None
     maildir: Path = Path("mail")
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -79,6 +83,35 @@ class Settings:
     late_after_minutes: int = 60
     # [audit] allow_acting_for: may --actor name someone other than the login?
     allow_acting_for: bool = True
+
+    def from_header(self, authority_sender: str | None) -> str:
+        """The From of every notice: [mail] from, else the authority's sender (``bvflow init
+        --sender``, IDNA-encoded as it goes on the wire), else ``DEFAULT_FROM``."""
+        from email.utils import formataddr
+
+        if self.sender is not None:
+            return self.sender
+        if authority_sender is None:
+            return DEFAULT_FROM
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            found = validate_email(authority_sender, check_deliverability=False)
+        except EmailNotValidError as exc:  # checked at init: the row was edited by hand
+            raise InputError(
+                f"the authority's sender {authority_sender!r} is not an address ({exc}); "
+                "set it again with 'bvflow init --sender EMAIL'"
+            ) from exc
+        return formataddr((SENDER_NAME, str(found.ascii_email or found.normalized)))
+
+    def unanswerable(self, authority_sender: str | None) -> str | None:
+        """A warning when notices would come from ``DEFAULT_FROM``, which reaches nobody."""
+        if self.sender is not None or authority_sender is not None:
+            return None
+        return (
+            "notices come from bestvalue@localhost, so bounces and replies to it go nowhere; "
+            "give the council's address with 'bvflow init --sender EMAIL'"
+        )
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -225,7 +258,7 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     return Settings(
         source=source,
         transport=transport,
-        sender=_sender(mail, where),
+        sender=_sender(mail, where) if "from" in mail else None,
         maildir=base / _text(mail, "maildir", "mail", where),
         smtp=smtp,
         notify=_notify(mail, where),

@@ -23,6 +23,8 @@ TITLE = "Working party — “Rounds” café"
 PLACE = "Neuadd y Dref, Ystafell 2"
 MEMBER = ("Siân Prosser-Évans", "sian@unison.example")
 COORDINATOR = "jo@exampleshire.gov.uk"
+OBSERVER = ("Alex Reid", "alex.reid@audit.example")
+WATCHER = "scrutiny@exampleshire.gov.uk"
 
 
 def _ical_js(text: str) -> dict[str, Any]:
@@ -46,6 +48,11 @@ def meeting_mail(initialised: Cli, new_review: Callable[..., str],
     name, email = MEMBER
     initialised.ok("party", "add", ref, "--name", name, "--email", email, "--organisation",
                    "UNISON Cymru", "--category", "trade_union")
+    observer_name, observer = OBSERVER
+    initialised.ok("party", "add", ref, "--name", observer_name, "--email", observer,
+                   "--organisation", "District Audit", "--category", "public_bodies",
+                   "--role", "observer")
+    initialised.ok("review", "watch", ref, WATCHER, "--name", "Scrutiny officer")
     agenda = tmp_path / "agenda.txt"
     agenda.write_text("1. Café rounds — “draft” timetable\n", encoding="utf-8")
     initialised.ok("meeting", "schedule", ref, "--title", TITLE, "--at", "2027-01-20 18:00",
@@ -108,6 +115,28 @@ def test_a_member_is_invited_and_may_reply_to_the_coordinator(
         ("REQUEST", 1, "CONFIRMED", "2027-01-27T18:30:00"),
         ("CANCEL", 2, "CANCELLED", "2027-01-27T18:30:00"),
     ]
+
+
+@pytest.mark.parametrize(("address", "role", "rsvp"), [
+    (OBSERVER[1], "OPT-PARTICIPANT", "TRUE"),
+    (WATCHER, "NON-PARTICIPANT", "FALSE"),
+], ids=["observer", "watcher"])
+def test_an_observer_may_come_and_a_watcher_is_told_for_information(
+        meeting_mail: list[EmailMessage], address: str, role: str, rsvp: str) -> None:
+    invites = _invites(meeting_mail, address)
+    assert len(invites) == 3
+    for _, part in invites:
+        (attendee,) = _ical_js(part.get_content())["attendees"]
+        assert (attendee["value"], attendee["role"], attendee["rsvp"]) == (
+            f"mailto:{address}", role, rsvp)
+
+
+def test_the_time_zone_is_london_with_no_comment(meeting_mail: list[EmailMessage]) -> None:
+    for _, part in _invites(meeting_mail, MEMBER[1]):
+        text = part.get_content()
+        assert "COMMENT" not in text
+        event = _ical_js(text)
+        assert (event["zones"], event["zoneComments"]) == (["Europe/London"], [])
 
 
 def test_the_organiser_is_not_invited_to_their_own_meeting(

@@ -1,16 +1,18 @@
 """Every notice template renders: a one-line subject, dated with the day of the week, sound HTML.
 
-The sample context is built with ``bvflow.services.notices.context_for`` and the same extras
-the notice and reminder paths pass; one test walks a real review through every kind and
-checks that the outbox stores contexts of exactly the sample's shape, so the sample cannot
-drift from what templates really receive (documented in docs/notifications.md).
+Each kind's sample is its own, declared with it in ``bvflow.notifications.kinds``, and made
+into a stored context by ``bvflow.services.notices.sample_context``, as ``notify preview``
+makes it. One test walks a real review through every kind and checks that the outbox stores
+contexts of exactly the sample's shape, so the sample cannot drift from what templates
+really receive (documented in docs/notifications.md). The checks on one rendered kind are
+plain functions (``check_*``), so that tests/test_kinds.py runs them on a kind it registers.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,14 +24,13 @@ import time_machine
 from conftest import Cli, query
 
 from bvflow.domain.calendar import LONDON, WorkingCalendar
-from bvflow.domain.reminders import working_days_before
-from bvflow.domain.timetable import StageTiming, stage_timing
+from bvflow.domain.timetable import stage_timing
 from bvflow.errors import InputError
-from bvflow.notifications.kinds import KINDS, REMINDER_PREFIX
+from bvflow.notifications import kinds
 from bvflow.notifications.render import Rendered, london_time, long_date, render
 from bvflow.resources import data_dir
 from bvflow.services.app import Loaded
-from bvflow.services.notices import context_for
+from bvflow.services.notices import Recipient, sample_context
 from bvflow.store.models import Review
 from bvflow.workflow_files import read_path
 
@@ -38,40 +39,17 @@ DEFINITION = read_path(data_dir("workflows") / "best-value.yaml").definition
 CALENDAR = WorkingCalendar("england")
 ENTERED = datetime(2027, 1, 4, 9, 30, tzinfo=LONDON)  # a Monday
 NOW = datetime(2027, 1, 12, 9, 0, tzinfo=LONDON)
-MEETING_AT = datetime(2027, 2, 10, 18, 0, tzinfo=LONDON)
+# Compare has a stage before it and one after: a stage change and a return name both.
+STAGE = "compare"
+TEXT = "Refuse collection"
 HOSTILE = 'Parks <script>alert(1)</script> & "gardens" {{ 7 * 7 }}'
 WEEKDAY_DATE = re.compile(
     r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) (\d{1,2}) ([A-Z][a-z]+) (\d{4})"
 )
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-# (from_stage, to_stage, status afterwards) for each lifecycle notice, as the lifecycle
-# records them; the review is in to_stage afterwards.
-NOTICE_STAGES: dict[str, tuple[str | None, str, str]] = {
-    "review_opened": (None, "challenge", "active"),
-    "stage_changed": ("challenge", "compare", "active"),
-    "review_returned": ("compare", "challenge", "active"),
-    "review_suspended": ("compare", "compare", "suspended"),
-    "review_resumed": ("compare", "compare", "active"),
-    "review_abandoned": ("compare", "abandoned", "abandoned"),
-    "review_closed": ("monitor", "closed", "closed"),
-}
-REMINDERS = [k for k in KINDS if k.startswith(REMINDER_PREFIX)]
-MEETINGS = ["meeting_notice", "meeting_updated", "meeting_cancelled"]
-ACTIONS = ["action_due_soon", "action_overdue"]
-ACTION_DUE = date(2027, 2, 1)
-WITH_PAPERS = ["meeting_notice", "meeting_updated", "proposal_circulated"]
-WELCOME = "party_welcome"
 
-
-def _stage(name: str | None) -> dict[str, str] | None:
-    if name is None:
-        return None
-    title = DEFINITION.stage(name).title if DEFINITION.has_stage(name) else name.capitalize()
-    return {"name": name, "title": title}
-
-
-def _loaded(title: str, stage: str, status: str) -> Loaded:
+def _loaded(title: str) -> Loaded:
     review = Review(
         ref="BV-2027-001",
         title=title,
@@ -79,8 +57,8 @@ def _loaded(title: str, stage: str, status: str) -> Loaded:
         coordinator="jo@exampleshire.gov.uk",
         workflow="best-value",
         definition_digest="0" * 64,
-        stage=stage,
-        status=status,
+        stage=STAGE,
+        status="active",
         stage_entered_at=ENTERED,
         created_at=ENTERED,
         updated_at=ENTERED,
@@ -88,166 +66,22 @@ def _loaded(title: str, stage: str, status: str) -> Loaded:
     return Loaded(review, DEFINITION, CALENDAR)
 
 
-def _notice_extras(kind: str, text: str) -> dict[str, Any]:
-    """As services/notices.py queue_for_event passes them."""
-    from_stage, to_stage, _ = NOTICE_STAGES[kind]
-    overridden = kind in ("stage_changed", "review_closed")
-    return {
-        "from_stage": _stage(from_stage),
-        "to_stage": _stage(to_stage),
-        "reason": None if kind == "review_opened" else f"Members agreed: {text}",
-        "overridden": overridden,
-        "actor": "jo.bloggs",
-        "at": NOW.astimezone(UTC).isoformat(),
-        "event_seq": 7,
-    }
-
-
-def _reminder_extras(kind: str, timing: StageTiming) -> dict[str, Any]:
-    """``due_on`` and ``details`` as bvflow.domain.reminders computes them for each kind."""
-    target, earliest = timing.target, timing.earliest
-    assert target is not None
-    assert earliest is not None
-    ends_on = earliest - timedelta(days=1)
-    due: dict[str, tuple[date, dict[str, Any]]] = {
-        "reminder_due_soon": (working_days_before(CALENDAR, target, 5), {"days": 5}),
-        "reminder_due_today": (target, {}),
-        "reminder_overdue": (next(CALENDAR.counting_days(target)), {"days_overdue": 1}),
-        "reminder_period_ends": (
-            working_days_before(CALENDAR, ends_on, 2),
-            {"ends_on": ends_on, "earliest": earliest},
-        ),
-    }
-    due_on, details = due[kind]
-    return {
-        "due_on": due_on,
-        "details": details,
-        "clear_days": timing.clear_days,
-        "min_days": timing.min_days,
-    }
-
-
-def _meeting_extras(kind: str, text: str) -> dict[str, Any]:
-    """As services/meetings.py passes them for a meeting and each change to it."""
-    sequence = MEETINGS.index(kind)
-    return {
-        "meeting": {
-            "id": 1,
-            "uid": "0b6f2c1e-8d7a-4c3b-9f51-2a1d6e0c4b7a@bvflow",
-            "sequence": sequence,
-            "title": f"Working party on {text}",
-            "place": f"Committee Room 2 ({text})",
-            "starts_at": MEETING_AT.isoformat(),
-            "minutes": 120,
-            "status": "cancelled" if kind == "meeting_cancelled" else "scheduled",
-            "kind": "working_party",
-            "kind_title": "Working-party meeting",
-            "notice_days": 5,
-            "notice": "5 clear working days (agreed notice: the council's workflow file)",
-            "notice_label": "agreed notice",
-            "override_reason": f"Urgent: {text}" if sequence else None,
-        },
-        "reason": f"Snow: {text}" if sequence else None,
-        "at": NOW.astimezone(UTC).isoformat(),
-    }
-
-
-def _action_extras(kind: str, text: str) -> dict[str, Any]:
-    """As services/notices.py action_rows passes them for an improvement-plan action."""
-    due: dict[str, tuple[date, dict[str, Any]]] = {
-        "action_due_soon": (working_days_before(CALENDAR, ACTION_DUE, 5), {"days": 5}),
-        "action_overdue": (next(CALENDAR.counting_days(ACTION_DUE)), {"days_overdue": 1}),
-    }
-    due_on, details = due[kind]
-    return {
-        "due_on": due_on,
-        "details": details,
-        "action": {
-            "id": 1,
-            "title": f"Weekly collection: {text}",
-            "owner": "owner@exampleshire.gov.uk",
-            "due": ACTION_DUE,
-            "indicator": "BV82a",
-            "status": "planned",
-        },
-    }
-
-
-def _welcome_extras(text: str) -> dict[str, Any]:
-    """As services/party.py welcome_extras passes them for a newcomer."""
-    return {
-        "member": {
-            "name": f"Sam {text}",
-            "organisation": f"UNISON {text}",
-            "category": "trade_union",
-            "category_title": "Trade unions",
-            "role": "member",
-            "role_meaning": "you represent your organisation",
-        },
-        "stages": [
-            {"name": s.name, "title": s.title, "description": s.description,
-             "min_days": s.min_working_days, "target_days": s.target_working_days,
-             "current": s.name == "challenge"}
-            for s in DEFINITION.stages if not s.final
-        ],
-        "agreements": [{"item": "scope", "title": "Scope", "stage": "Challenge"}],
-        "meetings": [{"title": f"Working party on {text}", "starts_at": MEETING_AT.isoformat(),
-                      "place": f"Committee Room 2 ({text})",
-                      "kind_title": "Working-party meeting"}],
-        "at": NOW.astimezone(UTC).isoformat(),
-    }
-
-
-def _extras(kind: str, timing: StageTiming, text: str) -> dict[str, Any]:
-    if kind in NOTICE_STAGES:
-        return _notice_extras(kind, text)
-    if kind in REMINDERS:
-        return _reminder_extras(kind, timing)
-    if kind in MEETINGS:
-        return _meeting_extras(kind, text)
-    if kind in ACTIONS:
-        return _action_extras(kind, text)
-    if kind == WELCOME:
-        return _welcome_extras(text)
-    assert kind == "proposal_circulated", f"no sample for {kind}: add one here"
-    return {"proposal": {"id": 1, "title": f"Options for {text}", "discussion_days": 10,
-                         "views_by": date(2027, 1, 26)}, "at": NOW.isoformat()}
-
-
-def sample(kind: str, text: str = "Refuse collection", role: str = "member") -> dict[str, Any]:
-    """The context the outbox stores for ``kind``, built as services/notices.py does.
+def sample(kind: str, text: str = TEXT, role: str = "member") -> dict[str, Any]:
+    """The context the outbox stores for ``kind``'s sample, sent to a working-party member.
 
     ``text`` stands for everything a user types: the review's title, reasons, meeting and
     paper titles. ``role`` is the recipient's working-party role, which decides the papers.
     """
-    stage, status = NOTICE_STAGES[kind][1:] if kind in NOTICE_STAGES else ("challenge", "active")
-    periods = DEFINITION.stage(stage) if DEFINITION.has_stage(stage) else None
-    timing = stage_timing(
-        CALENDAR,
-        ENTERED,
-        NOW,
-        periods.min_working_days if periods else 0,
-        periods.target_working_days if periods else None,
-        [(NOW, None)] if status == "suspended" else [],
-    )
-    context = context_for(
-        _loaded(text, stage, status),
-        "Exampleshire County Council",
-        None if kind in ACTIONS else timing,  # an action's dates are its own
-        **_extras(kind, timing, text),
-    )
-    paper = {"id": 3, "title": f"Options for {text}", "file_name": "options.pdf",
-             "disclosure": "restricted"}
-    papers = [paper] if kind in WITH_PAPERS and role != "observer" else []
-    context.update(
-        kind=kind,
-        papers=papers,
-        attachments=[p["id"] for p in papers],
-        recipient={"email": "rep@unison.example", "name": "UNISON <branch>", "role": role},
-    )
-    # The outbox stores JSON: templates see strings, numbers, booleans, None, lists and dicts.
-    stored: dict[str, Any] = json.loads(json.dumps(context, sort_keys=True, default=str))
-    return stored
+    stage = DEFINITION.stage(STAGE)
+    timing = stage_timing(CALENDAR, ENTERED, NOW, stage.min_working_days,
+                          stage.target_working_days, [])
+    person = Recipient("rep@unison.example", "UNISON <branch>", role)
+    return sample_context(kinds.get(kind), _loaded(text), "Exampleshire County Council", timing,
+                          person, actor="jo.bloggs", now=NOW, text=text)
+
+
+def with_papers() -> list[str]:
+    return [k for k in kinds.names() if kinds.get(k).disclosure.papers]
 
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -290,32 +124,26 @@ def parse_html(html: str) -> Structure:
     return parser
 
 
-# --- every kind renders --------------------------------------------------------------------
+# --- the checks on one kind ----------------------------------------------------------------
 
 
-@pytest.fixture(params=KINDS, ids=KINDS)
-def rendered(request: pytest.FixtureRequest) -> tuple[str, Rendered]:
-    kind: str = request.param
-    return kind, render(kind, sample(kind))
-
-
-def test_the_subject_is_one_non_empty_line_naming_what_it_is_about(
-        rendered: tuple[str, Rendered]) -> None:
-    kind, out = rendered
+def check_subject(kind: str, out: Rendered, context: dict[str, Any]) -> None:
+    """One non-empty line naming what it is about."""
     assert out.subject.strip()
     assert "\n" not in out.subject
     assert "\r" not in out.subject
     assert out.subject == out.subject.strip()
     # Meeting subjects name the meeting; every other subject names the review.
-    assert ("Working party on" if kind in MEETINGS else "BV-2027-001") in out.subject
+    named = context["meeting"]["title"] if "meeting" in context else "BV-2027-001"
+    assert named in out.subject, kind
     assert len(out.subject) < 150
 
 
-def test_text_and_html_say_who_it_is_for_and_about(rendered: tuple[str, Rendered]) -> None:
-    _, out = rendered
+def check_who_and_what(out: Rendered) -> None:
+    """Both alternatives say who it is for and which review it is about."""
     for body in (out.text, out.html):
         assert "BV-2027-001" in body
-        assert "Refuse collection" in body
+        assert TEXT in body
         assert "rep@unison.example" in body
     assert out.text.endswith("\n")
     assert "{{" not in out.text + out.html
@@ -329,11 +157,8 @@ def _weekday_dates(body: str) -> list[tuple[str, date]]:
     return found
 
 
-
-
-def test_dates_say_the_day_of_the_week_and_never_appear_as_iso(
-        rendered: tuple[str, Rendered]) -> None:
-    kind, out = rendered
+def check_dates(kind: str, out: Rendered) -> None:
+    """Dates say the day of the week, and never appear as ISO."""
     for body in (out.subject + "\n" + out.text, out.html):
         dates = _weekday_dates(body)
         # Every kind shows a date (the proposal notice, the date by which views are due).
@@ -344,16 +169,16 @@ def test_dates_say_the_day_of_the_week_and_never_appear_as_iso(
         assert "(not set)" not in body
 
 
-def test_the_html_alternative_is_well_formed(rendered: tuple[str, Rendered]) -> None:
-    _, out = rendered
+def check_html(out: Rendered) -> None:
+    """The HTML alternative is a well-formed page."""
     assert out.html.lstrip().startswith("<!DOCTYPE html>")
     structure = parse_html(out.html)
     assert {"html", "head", "title", "body", "h1"} <= set(structure.tags)
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=KINDS)
-def test_user_text_is_escaped_in_html_and_never_evaluated(kind: str) -> None:
-    out = render(kind, sample(kind, text=HOSTILE))
+def check_escaping(kind: str, council_dir: Path | None = None) -> None:
+    """User text is escaped in HTML and never evaluated."""
+    out = render(kind, sample(kind, text=HOSTILE), council_dir)
     structure = parse_html(out.html)
     assert not {"script", "b", "i"} & set(structure.tags), structure.tags
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out.html
@@ -363,20 +188,78 @@ def test_user_text_is_escaped_in_html_and_never_evaluated(kind: str) -> None:
     assert "49" not in out.text + out.html
 
 
-@pytest.mark.parametrize("kind", WITH_PAPERS, ids=WITH_PAPERS)
-def test_papers_are_listed_only_to_those_who_may_see_them(kind: str) -> None:
-    member = render(kind, sample(kind, role="member"))
-    assert "Options for Refuse collection (options.pdf)" in member.text
-    assert "Options for Refuse collection (options.pdf)" in member.html
-    observer = render(kind, sample(kind, role="observer"))
+def check_papers(kind: str, council_dir: Path | None = None) -> None:
+    """Papers, and what the kind withholds with them, only to those who may see them."""
+    context = sample(kind, role="member")
+    member = render(kind, context, council_dir)
+    (paper,) = context["papers"]
+    assert f"{paper['title']} (options.pdf)" in member.text
+    assert f"{paper['title']} (options.pdf)" in member.html
+    secrets = [paper["title"]]
+    for section, key in kinds.get(kind).disclosure.withheld:
+        assert context[section][key], f"the sample of {kind} has no {section}.{key}"
+        secrets.append(context[section][key])
+    observer = render(kind, sample(kind, role="observer"), council_dir)
     # An observer is not told a restricted paper's title, not even in the subject.
-    assert "Options for" not in observer.subject + observer.text + observer.html
+    for secret in secrets:
+        assert secret not in observer.subject + observer.text + observer.html, secret
 
 
-def test_every_kind_has_a_sample() -> None:
-    groups = [list(NOTICE_STAGES), REMINDERS, MEETINGS, ACTIONS, ["proposal_circulated"],
-              [WELCOME]]
-    assert sorted(k for group in groups for k in group) == sorted(KINDS)
+def check_kind(kind: str, council_dir: Path | None = None) -> None:
+    """Every check, on one kind."""
+    context = sample(kind)
+    out = render(kind, context, council_dir)
+    check_subject(kind, out, context)
+    check_who_and_what(out)
+    check_dates(kind, out)
+    check_html(out)
+    check_escaping(kind, council_dir)
+    if kinds.get(kind).disclosure.papers:
+        check_papers(kind, council_dir)
+
+
+# --- every kind renders --------------------------------------------------------------------
+
+
+@pytest.fixture(params=kinds.names(), ids=kinds.names())
+def rendered(request: pytest.FixtureRequest) -> tuple[str, Rendered, dict[str, Any]]:
+    kind: str = request.param
+    context = sample(kind)
+    return kind, render(kind, context), context
+
+
+def test_the_subject_is_one_non_empty_line_naming_what_it_is_about(
+        rendered: tuple[str, Rendered, dict[str, Any]]) -> None:
+    check_subject(*rendered)
+
+
+def test_text_and_html_say_who_it_is_for_and_about(
+        rendered: tuple[str, Rendered, dict[str, Any]]) -> None:
+    check_who_and_what(rendered[1])
+
+
+def test_dates_say_the_day_of_the_week_and_never_appear_as_iso(
+        rendered: tuple[str, Rendered, dict[str, Any]]) -> None:
+    check_dates(*rendered[:2])
+
+
+def test_the_html_alternative_is_well_formed(
+        rendered: tuple[str, Rendered, dict[str, Any]]) -> None:
+    check_html(rendered[1])
+
+
+@pytest.mark.parametrize("kind", kinds.names(), ids=kinds.names())
+def test_user_text_is_escaped_in_html_and_never_evaluated(kind: str) -> None:
+    check_escaping(kind)
+
+
+@pytest.mark.parametrize("kind", with_papers(), ids=with_papers())
+def test_papers_are_listed_only_to_those_who_may_see_them(kind: str) -> None:
+    check_papers(kind)
+
+
+def test_the_kinds_with_papers_are_the_meeting_notices_and_the_proposal() -> None:
+    assert with_papers() == ["meeting_notice", "meeting_updated", "proposal_circulated"]
 
 
 # --- the filters ---------------------------------------------------------------------------
@@ -416,7 +299,7 @@ def _references(name: str) -> set[str]:
 
 
 def _used() -> set[str]:
-    todo = [f"{kind}.{alt}.j2" for kind in KINDS for alt in ("txt", "html")]
+    todo = [name for kind in kinds.names() for name in kinds.get(kind).templates]
     used: set[str] = set()
     while todo:
         name = todo.pop()
@@ -427,9 +310,9 @@ def _used() -> set[str]:
 
 
 def test_every_kind_has_a_text_and_an_html_template() -> None:
-    for kind in KINDS:
-        assert (TEMPLATES / f"{kind}.txt.j2").is_file(), kind
-        assert (TEMPLATES / f"{kind}.html.j2").is_file(), kind
+    for kind in kinds.names():
+        for name in kinds.get(kind).templates:
+            assert (TEMPLATES / name).is_file(), kind
 
 
 def test_every_template_file_is_used_no_orphans() -> None:
@@ -464,7 +347,7 @@ def test_a_council_include_applies_to_every_kind(tmp_path: Path) -> None:
         "\n-- \nExampleshire County Council, County Hall. Reference {{ review.ref }}.\n",
         encoding="utf-8",
     )
-    for kind in KINDS:
+    for kind in kinds.names():
         text = render(kind, sample(kind), council_dir=tmp_path).text
         assert text.endswith("\n-- \nExampleshire County Council, County Hall. "
                              "Reference BV-2027-001.\n"), kind
@@ -589,7 +472,7 @@ def test_the_sample_has_the_shape_the_outbox_stores_for_every_kind(
     workflow.write_text(TINY, encoding="utf-8")
     _walk_every_kind(initialised, travel, workflow)
     stored = _stored_contexts(initialised.db)
-    assert sorted(stored) == sorted(KINDS)
+    assert sorted(stored) == sorted(kinds.names())
     for kind, context in stored.items():
         assert _shape(context) == _shape(sample(kind)), kind
         out = render(kind, context)

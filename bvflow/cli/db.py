@@ -20,26 +20,42 @@ from bvflow.cli._base import State, emit_json, json_option, pass_state
     help="Whether --actor may name someone other than the login (recorded beside it) "
     "[default for a new database: allow]. On PostgreSQL only the owner can change it.",
 )
+@click.option(
+    "--sender",
+    metavar="EMAIL",
+    help="The address notices come from, e.g. bestvalue@exampleshire.gov.uk "
+    "([mail] from in the settings overrides it).",
+)
 @pass_state
-def init(state: State, authority: str | None, nation: str | None, acting_for: str | None) -> None:
+def init(
+    state: State,
+    authority: str | None,
+    nation: str | None,
+    acting_for: str | None,
+    sender: str | None,
+) -> None:
     """Create the database (or upgrade it) and record the authority.
 
     \b
     Example:
       bvflow init --authority "Exampleshire County Council" --nation england
+      bvflow init --sender bestvalue@exampleshire.gov.uk
     """
     from bvflow.services import setup
 
-    result = setup.init(state.app(check_schema=False), authority, nation, acting_for)
-    verb = (
-        "Created"
-        if result.created
-        else ("Upgraded" if state.app(check_schema=False).db.path else "Initialised")
-    )
+    app = state.app(check_schema=False)
+    result = setup.init(app, authority, nation, acting_for, sender)
+    verb = "Created" if result.created else ("Upgraded" if app.db.path else "Initialised")
+    sent = f"; notices come from {result.sender}" if result.sender else ""
+    if sent and app.settings.sender:
+        sent += f" ([mail] from overrides it: {app.settings.sender})"
     click.echo(
-        f"{verb} {state.app(check_schema=False).db.describe()} "
-        f"(schema {result.revision}) for {result.authority} ({result.nation})"
+        f"{verb} {app.db.describe()} (schema {result.revision}) for {result.authority} "
+        f"({result.nation}){sent}"
     )
+    warning = app.settings.unanswerable(result.sender)
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @click.group(name="db")

@@ -26,6 +26,8 @@ def today(state: State, coordinator: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(found.as_dict())
         return
+    for warning in found.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     day = _day(found.today)
     whose = f" for {found.coordinator}" if found.coordinator else ""
     if not found.items:

@@ -1,8 +1,9 @@
 """Rendering notices with Jinja2: a plain-text and an autoescaped HTML template per kind.
 
-Each kind has ``<kind>.txt.j2`` (which sets ``subject``) and ``<kind>.html.j2``. A council's
-template folder is searched before the bundled one. Templates run sandboxed, and user text
-only ever arrives as data: template syntax typed into a title is printed, not evaluated.
+Each kind has ``<kind>.txt.j2`` (which sets ``subject``) and ``<kind>.html.j2``, as its
+declaration in ``bvflow.notifications.kinds`` names them. A council's template folder is
+searched before the bundled one. Templates run sandboxed, and user text only ever arrives as
+data: template syntax typed into a title is printed, not evaluated.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bvflow.domain.dates import long_date as written_date
 from bvflow.domain.dates import long_instant
 from bvflow.errors import InputError
-from bvflow.notifications.kinds import KINDS
+from bvflow.notifications import kinds
 from bvflow.resources import data_dir
 
 
@@ -75,13 +76,11 @@ def _one_line(text: str) -> str:
 
 def render(kind: str, context: dict[str, Any], council_dir: Path | None = None) -> Rendered:
     """Render one kind; ``InputError`` names the template and the problem."""
-    if kind not in KINDS:
-        raise InputError(f"unknown notice kind {kind!r} (known: {', '.join(KINDS)})")
+    text_name, html_name = kinds.get(kind).templates
     text_env, html_env = _environments(council_dir)
     try:
-        text_template = text_env.get_template(f"{kind}.txt.j2")
-        module = text_template.make_module(context)
-        html = html_env.get_template(f"{kind}.html.j2").render(context)
+        module = text_env.get_template(text_name).make_module(context)
+        html = html_env.get_template(html_name).render(context)
     except TemplateSyntaxError as exc:
         name = exc.name or exc.filename or kind
         raise InputError(
@@ -91,5 +90,5 @@ def render(kind: str, context: dict[str, Any], council_dir: Path | None = None) 
         raise InputError(f"template for {kind} cannot be rendered: {exc}") from exc
     subject = _one_line(str(getattr(module, "subject", "")))
     if not subject:
-        raise InputError(f"template {kind}.txt.j2 does not set a subject")
+        raise InputError(f"template {text_name} does not set a subject")
     return Rendered(subject, str(module), html)

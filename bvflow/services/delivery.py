@@ -125,7 +125,9 @@ def _render(app: App, row: OutboxMessage) -> Rendered:
     return render(row.kind, json.loads(row.context), app.settings.templates_dir)
 
 
-def _invite(app: App, context: dict[str, Any], row: OutboxMessage) -> tuple[str, str]:
+def _invite(
+    app: App, context: dict[str, Any], row: OutboxMessage, sender: str
+) -> tuple[str, str]:
     """The meeting's iCalendar invitation (or cancellation) addressed to this recipient."""
     meeting = context["meeting"]
     return invitation(
@@ -142,7 +144,8 @@ def _invite(app: App, context: dict[str, Any], row: OutboxMessage) -> tuple[str,
         stamp=row.created_at,
         organiser_name=f"{context['review']['ref']} review coordinator",
         attendee_name=row.recipient_name,
-        sent_by=parseaddr(app.settings.sender)[1] or None,
+        sent_by=parseaddr(sender)[1] or None,
+        attendee_role=(context.get("recipient") or {}).get("role"),
     )
 
 
@@ -157,7 +160,9 @@ def _reply_to(context: dict[str, Any]) -> str | None:
         return None
 
 
-def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -> Outgoing:
+def _outgoing(
+    app: App, row: OutboxMessage, rendered: Rendered, now: datetime, sender: str
+) -> Outgoing:
     assert row.id is not None
     context = json.loads(row.context)
     files: list[tuple[str, bytes]] = []
@@ -166,10 +171,10 @@ def _outgoing(app: App, row: OutboxMessage, rendered: Rendered, now: datetime) -
             for paper in repo.evidence_by_ids(session, context["attachments"]):
                 if paper.content is not None:
                     files.append((paper.file_name or f"paper-{paper.id}", paper.content))
-    invite = _invite(app, context, row) if context.get("meeting") else None
+    invite = _invite(app, context, row, sender) if context.get("meeting") else None
     wire = wire_address(row.recipient)  # checked again: the row may predate today's rules
     message = build_email(
-        app.settings.sender,
+        sender,
         wire,
         row.recipient_name,
         rendered,
@@ -262,7 +267,7 @@ def _why(exc: Exception) -> str:
     return exc.message if isinstance(exc, BVFlowError) else f"{type(exc).__name__}: {exc}"
 
 
-def _send_one(app: App, transport: Transport, row: OutboxMessage) -> Outcome:
+def _send_one(app: App, transport: Transport, row: OutboxMessage, sender: str) -> Outcome:
     """Send one message; whatever is wrong with it fails that message alone, with its reason.
 
     Only the database failing stops the sweep (nothing could be recorded then).
@@ -270,7 +275,7 @@ def _send_one(app: App, transport: Transport, row: OutboxMessage) -> Outcome:
     rendered: Rendered | None = None
     try:
         rendered = _render(app, row)
-        outgoing = _outgoing(app, row, rendered, app.now())
+        outgoing = _outgoing(app, row, rendered, app.now(), sender)
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - one bad message must never stop the others
@@ -286,6 +291,12 @@ def _send_one(app: App, transport: Transport, row: OutboxMessage) -> Outcome:
     return Outcome(row, rendered, None, app.now())
 
 
+def from_header(app: App, session: Session) -> str:
+    """The From of this sweep's notices: [mail] from, else the authority's sender."""
+    authority = repo.find_authority(session)
+    return app.settings.from_header(authority.sender if authority else None)
+
+
 def _margin(app: App) -> timedelta:
     """Time a single send may take: a claimed message is not started with less lease left."""
     slowest = app.settings.smtp.timeout if app.settings.transport == "smtp" else 30.0
@@ -294,6 +305,8 @@ def _margin(app: App) -> timedelta:
 
 def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
     """Send what is due, batch by batch, until nothing due is left (or ``limit`` is reached)."""
+    with app.db.read() as session:
+        sender = from_header(app, session)
     try:
         transport = open_transport(app.settings)
     except DeliveryError as exc:
@@ -315,7 +328,7 @@ def deliver(app: App, report: SweepReport, limit: int | None = None) -> None:
                     # twice.
                     if row.claimed_until is not None and app.now() + margin >= row.claimed_until:
                         break
-                    outcomes.append(_send_one(app, transport, row))
+                    outcomes.append(_send_one(app, transport, row, sender))
                     handled += 1
                     if len(outcomes) >= RECORD_EVERY or app.now() - outcomes[0].at > RECORD_WITHIN:
                         _record(app, outcomes, report)

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from bvflow.domain.audit import SealedEvent
-from bvflow.domain.definition import Definition
 from bvflow.domain.involvement import REVIEW_COORDINATOR, audience
 from bvflow.domain.reminders import ACTION_PLAN, Due, deadline_reminders, due_reminders
 from bvflow.domain.timetable import StageTiming
-from bvflow.notifications.kinds import CLOSED_NOTICE, NOTICE_FOR_ACTION, REMINDER_PREFIX
+from bvflow.notifications import kinds
+from bvflow.notifications.kinds import CLOSED_NOTICE, REMINDER_PREFIX, Basis, NoticeKind
 from bvflow.services.app import Loaded
 from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage, PartyMember, PlanAction, Review, Watcher
@@ -65,13 +65,6 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _stage(definition: Definition, name: str | None) -> dict[str, str] | None:
-    if name is None:
-        return None
-    title = definition.stage(name).title if definition.has_stage(name) else name.capitalize()
-    return {"name": name, "title": title}
-
-
 def context_for(
     loaded: Loaded, authority: str, timing: StageTiming | None, **extra: Any
 ) -> dict[str, Any]:
@@ -87,7 +80,7 @@ def context_for(
             "status": review.status,
             "workflow": definition.title,
         },
-        "stage": _stage(definition, review.stage),
+        "stage": kinds.stage_entry(definition, review.stage),
         "dates": {
             "entered_on": _iso(timing.entered_on) if timing else None,
             "earliest": _iso(timing.earliest) if timing else None,
@@ -97,20 +90,40 @@ def context_for(
     }
 
 
-def _for(
-    person: Recipient, context: dict[str, Any], papers: list[dict[str, Any]]
+def for_recipient(
+    kind: NoticeKind, person: Recipient, context: dict[str, Any], papers: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The context one recipient may see: papers beyond their disclosure level are left out."""
-    allowed = audience(person.role)
-    visible = [p for p in papers if p["disclosure"] in allowed]
-    if "proposal" in context and papers and not visible:
-        context = {**context, "proposal": {**context["proposal"], "title": None}}
-    return {
-        **context,
-        "papers": visible,
-        "attachments": [p["id"] for p in visible],
-        "recipient": {"email": person.email, "name": person.name, "role": person.role},
-    }
+    """The context one recipient may see, by the kind's disclosure rule: papers beyond their
+    disclosure level are left out, and what the kind withholds with them."""
+    visible = kind.disclosure.apply(context, papers, audience(person.role))
+    recipient = {"email": person.email, "name": person.name, "role": person.role}
+    return {**visible, "recipient": recipient, "kind": kind.name}
+
+
+def sample_context(
+    kind: NoticeKind,
+    loaded: Loaded,
+    authority: str,
+    timing: StageTiming,
+    person: Recipient,
+    *,
+    actor: str,
+    now: datetime,
+    text: str = "",
+) -> dict[str, Any]:
+    """The context ``kind``'s sample would be stored with for ``person``, on this review as
+    it stands: what ``notify preview`` renders and the template tests check."""
+    review = loaded.review
+    basis = Basis(
+        loaded.definition, loaded.calendar, timing, review.stage, review.coordinator, actor, now,
+        text,
+    )
+    context = context_for(
+        loaded, authority, timing if kind.stage_dates else None, **kind.sample(basis)
+    )
+    stored = for_recipient(kind, person, context, kind.sample_papers(basis))
+    found: dict[str, Any] = json.loads(json.dumps(stored, sort_keys=True, default=str))
+    return found
 
 
 def outbox_rows(
@@ -123,6 +136,7 @@ def outbox_rows(
     papers: list[dict[str, Any]] | None = None,
 ) -> list[OutboxMessage]:
     """One outbox row per recipient, each keyed by ``key`` and the address."""
+    found = kinds.get(kind)
     return [
         OutboxMessage(
             dedupe_key=f"{key}:{person.email.lower()}",
@@ -131,7 +145,7 @@ def outbox_rows(
             recipient=person.email,
             recipient_name=person.name,
             context=json.dumps(
-                {**_for(person, context, papers or []), "kind": kind}, sort_keys=True, default=str
+                for_recipient(found, person, context, papers or []), sort_keys=True, default=str
             ),
             next_attempt_at=now,
             created_at=now,
@@ -144,7 +158,7 @@ def queue_for_event(
     session: Session, loaded: Loaded, event: SealedEvent, timing: StageTiming | None, now: datetime
 ) -> int:
     """Queue the notice an audited review action causes, to every recipient."""
-    kind = NOTICE_FOR_ACTION.get(event.action)
+    kind = kinds.for_action(event.action)
     if kind is None:
         return 0
     review = loaded.review
@@ -161,8 +175,8 @@ def queue_for_event(
         loaded,
         authority,
         timing,
-        from_stage=_stage(loaded.definition, event.from_stage),
-        to_stage=_stage(loaded.definition, event.to_stage),
+        from_stage=kinds.stage_entry(loaded.definition, event.from_stage),
+        to_stage=kinds.stage_entry(loaded.definition, event.to_stage),
         reason=payload.get("reason") or payload.get("override_reason"),
         overridden=bool(payload.get("override_reason")),
         actor=event.actor,

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from bvflow import inputs
-from bvflow.domain.involvement import AGREEMENT_ITEMS, ROLE_MEANINGS, ROLES
+from bvflow.domain.involvement import ROLE_MEANINGS, ROLES
 from bvflow.domain.notice import MEETING_KINDS
-from bvflow.domain.requirements import AgreementRequirement
 from bvflow.errors import InputError, NotFoundError
 from bvflow.files import read_text_input
+from bvflow.notifications.kinds import welcome_agreements, welcome_stages
 from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.involvement import check_category, queue_proposal
 from bvflow.services.meetings import queue_meeting
@@ -262,28 +262,6 @@ def welcome_extras(
 ) -> dict[str, Any]:
     """What the welcome notice tells a newcomer: their role, the stages and their periods,
     what the working party will be asked to agree, and the meetings to come."""
-    definition = loaded.definition
-    agreements: list[dict[str, str]] = []
-    for stage in definition.stages:
-        for requirement in stage.guards:
-            if not isinstance(requirement, AgreementRequirement):
-                continue
-            for item in requirement.items:
-                if all(a["item"] != item for a in agreements):
-                    title = AGREEMENT_ITEMS.get(item, item)
-                    agreements.append({"item": item, "title": title, "stage": stage.title})
-    stages = [
-        {
-            "name": stage.name,
-            "title": stage.title,
-            "description": stage.description,
-            "min_days": stage.min_working_days,
-            "target_days": stage.target_working_days,
-            "current": stage.name == loaded.review.stage,
-        }
-        for stage in definition.stages
-        if not stage.final
-    ]
     meetings = [
         {
             "title": m.title,
@@ -294,6 +272,7 @@ def welcome_extras(
         for m in repo.meetings_for(session, int(loaded.review.id or 0))
         if m.status == "scheduled" and m.starts_at > now
     ]
+    definition = loaded.definition
     return {
         "member": {
             "name": joining.name,
@@ -305,8 +284,8 @@ def welcome_extras(
             "role": joining.role,
             "role_meaning": ROLE_MEANINGS.get(joining.role, ""),
         },
-        "stages": stages,
-        "agreements": agreements,
+        "stages": welcome_stages(definition, loaded.review.stage),
+        "agreements": welcome_agreements(definition),
         "meetings": meetings,
         "at": now.isoformat(),
     }

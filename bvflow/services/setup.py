@@ -21,6 +21,7 @@ class InitResult:
     revision: str
     authority: str
     nation: str
+    sender: str | None = None  # the address notices come from (bvflow init --sender)
 
 
 def _check_nation(nation: str | None) -> str | None:
@@ -29,17 +30,33 @@ def _check_nation(nation: str | None) -> str | None:
     return nation
 
 
+def _check_sender(sender: str | None) -> str | None:
+    """The address notices come from: one an SMTP server without SMTPUTF8 accepts too."""
+    if sender is None:
+        return None
+    address = inputs.email(sender)
+    if not address.rpartition("@")[0].isascii():
+        raise InputError(
+            f"--sender {address!r} has letters outside ASCII before the @, which most mail "
+            "servers refuse in a sender; give an ASCII address"
+        )
+    return address
+
+
 def init(
     app: App,
     authority: str | None = None,
     nation: str | None = None,
     acting_for: str | None = None,
+    sender: str | None = None,
 ) -> InitResult:
-    """Create the database (owner-only file) or upgrade it, and record the authority."""
+    """Create the database (owner-only file) or upgrade it, and record the authority (its
+    name, nation and the address its notices come from)."""
     from bvflow.store import migrate
 
     name = inputs.text(authority, "the authority name") if authority is not None else None
     nation = _check_nation(nation)
+    sender = _check_sender(sender)
     if acting_for not in (None, "allow", "forbid"):
         raise InputError("--acting-for is allow or forbid")
     db = app.db
@@ -52,7 +69,7 @@ def init(
             current = repo.find_authority(session)
             if current is None and (name is None or nation is None):
                 raise InputError("the database has no authority yet: give --authority and --nation")
-            result = _record_authority(app, session, current, name, nation)
+            result = _record_authority(app, session, current, name, nation, sender)
             if acting_for is not None:
                 _record_acting_for(app, session, acting_for == "allow")
     except BaseException:
@@ -64,10 +81,17 @@ def init(
 
 
 def _record_authority(
-    app: App, session: Session, current: Authority | None, name: str | None, nation: str | None
-) -> tuple[str, str]:
+    app: App,
+    session: Session,
+    current: Authority | None,
+    name: str | None,
+    nation: str | None,
+    sender: str | None,
+) -> tuple[str, str, str | None]:
+    """Record what changed of the authority (what is not given is kept), audited."""
     new_name = name or (current.name if current else "")
     new_nation = nation or (current.nation if current else "")
+    new_sender = sender or (current.sender if current else None)
     if current is not None and new_nation != current.nation:
         reviews = repo.find_reviews(session, repo.ReviewFilter())
         if reviews:
@@ -77,18 +101,27 @@ def _record_authority(
                 f"its {len(reviews)} review(s) were timed by the {current.nation} calendar, "
                 "and changing it would move every period that has already run",
             )
-    if current is None or (current.name, current.nation) != (new_name, new_nation):
+    before = (
+        {"name": current.name, "nation": current.nation, "sender": current.sender}
+        if current
+        else None
+    )
+    if before != {"name": new_name, "nation": new_nation, "sender": new_sender}:
         now = app.now()
-        before = {"name": current.name, "nation": current.nation} if current else None
-        payload: dict[str, object] = {"name": new_name, "nation": new_nation, "before": before}
+        payload: dict[str, object] = {
+            "name": new_name,
+            "nation": new_nation,
+            "sender": new_sender,
+            "before": before,
+        }
         if current is None or current.nation != new_nation:
             # The calendar in force is stored with the authority, so the record has it.
             years = years_around(local_date(now))
             stored = store_holidays(session, new_nation, years, now)
             payload["bank_holidays"] = {"stored": stored, "years": [years[0], years[-1]]}
-        repo.save_authority(session, new_name, new_nation, now)
+        repo.save_authority(session, new_name, new_nation, new_sender, now)
         repo.append_event(session, NewEvent(now, app.actor, "authority.set", payload=payload))
-    return new_name, new_nation
+    return new_name, new_nation, new_sender
 
 
 def _record_acting_for(app: App, session: Session, allow: bool) -> None:

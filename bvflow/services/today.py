@@ -57,12 +57,15 @@ class Today(View):
     today: str
     coordinator: str | None
     items: list[Item] = field(default_factory=list)
+    # What is wrong beyond any one review: notices from an address that reaches nobody.
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "today": self.today,
             "coordinator": self.coordinator,
             "items": [i.as_dict() for i in self.items],
+            "warnings": list(self.warnings),
         }
 
 
@@ -73,6 +76,7 @@ def today(app: App, coordinator: str | None = None) -> Today:
     items: list[Item] = []
     with app.db.read() as session:
         calendar = calendar_for(session)
+        unanswerable = app.settings.unanswerable(repo.load_authority(session).sender)
         reviews = [
             r
             for r in repo.find_reviews(session, repo.ReviewFilter())
@@ -88,7 +92,7 @@ def today(app: App, coordinator: str | None = None) -> Today:
             items += _action_items(session, loaded, calendar, local_date(now))
     order = list(SECTIONS)
     items.sort(key=lambda i: (order.index(i.section), i.on or "", i.ref))
-    return Today(local_date(now).isoformat(), who, items)
+    return Today(local_date(now).isoformat(), who, items, [unanswerable] if unanswerable else [])
 
 
 def _item(review: Review, section: str, on: date | None, text: str, hint: str | None) -> Item:

@@ -39,6 +39,9 @@ class Authority(SQLModel, table=True):
     allow_acting_for: bool = Field(
         default=True, sa_column_kwargs={"server_default": sa_true()}
     )
+    # The address notices come from, set with `bvflow init --sender` ([mail] from overrides
+    # it); none until then, and notices then come from bestvalue@localhost.
+    sender: str | None = None
 
 
 class Closure(SQLModel, table=True):

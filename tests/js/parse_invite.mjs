@@ -33,4 +33,7 @@ console.log(JSON.stringify({
   minutes: event.duration.toSeconds() / 60,
   organizer: person(vevent.getFirstProperty("organizer")),
   attendees: vevent.getAllProperties("attendee").map(person),
+  zoneComments: calendar.getAllSubcomponents("vtimezone")
+    .flatMap((zone) => zone.getAllProperties("comment").map((p) => p.getFirstValue())),
+  zones: calendar.getAllSubcomponents("vtimezone").map((zone) => zone.getFirstPropertyValue("tzid")),
 }));

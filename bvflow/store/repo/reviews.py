@@ -41,13 +41,16 @@ def load_authority(session: Session) -> Authority:
     return authority
 
 
-def save_authority(session: Session, name: str, nation: str, now: datetime) -> Authority:
+def save_authority(
+    session: Session, name: str, nation: str, sender: str | None, now: datetime
+) -> Authority:
+    """Record the authority: its name, nation and the address its notices come from."""
     authority = session.get(Authority, 1)
     if authority is None:
-        authority = Authority(id=1, name=name, nation=nation, created_at=now)
+        authority = Authority(id=1, name=name, nation=nation, sender=sender, created_at=now)
         changes.insert(session, authority)
     else:
-        changes.update(session, authority, {"name": name, "nation": nation})
+        changes.update(session, authority, {"name": name, "nation": nation, "sender": sender})
     return authority
 
 
