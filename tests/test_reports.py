@@ -15,10 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import time_machine
-from conftest import Cli, advance_when_ready, prepare
-
-HOSTILE = 'Bins <script>alert("x")</script> & <img src=x onerror=alert(1)> | **bold** {{ 7*7 }}'
+from conftest import Cli
 
 
 class Page(HTMLParser):
@@ -43,30 +40,6 @@ def parse(html: str) -> Page:
     page.feed(html)
     page.close()
     return page
-
-
-@pytest.fixture
-def reviewed(initialised: Cli, new_review: Callable[..., str],
-             travel: time_machine.Coordinates, tmp_path: Path) -> str:
-    """A review taken to monitor, with everything the reports show, and hostile text."""
-    ref = new_review(HOSTILE)
-    initialised.ok("party", "add", ref, "--name", "Sam <b>Patel</b>", "--email",
-                   "sam@unison.example", "--organisation", "UNISON", "--category", "trade_union")
-    initialised.ok("evidence", "add", ref, "--kind", "terms_of_reference", "--title",
-                   "Confidential staffing plan", "--disclosure", "confidential")
-    initialised.ok("evidence", "add", ref, "--kind", "meeting_minutes", "--title",
-                   "Working-party minutes", "--disclosure", "restricted")
-    prepare(initialised, ref, "challenge", tmp_path)
-    initialised.ok("review", "advance", ref, "--override-timetable", "--reason",
-                   "Members <em>agreed</em> to shorten")
-    initialised.ok("agreement", "record", ref, "--item", "scope", "--agreed-by", "UNISON",
-                   "--dissent", "GMB", "--external", "GMB",
-                   "--note", "GMB <i>objects</i>")
-    for stage in ("compare", "consult", "compete", "report"):
-        prepare(initialised, ref, stage, tmp_path)
-        advance_when_ready(initialised, ref, travel)
-    initialised.ok("pi", "record", ref, "BV82a", "--period", "2026-27", "--value", "35")
-    return ref
 
 
 def report(cli: Cli, ref: str, *extra: str) -> str:
