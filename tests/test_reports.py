@@ -52,6 +52,10 @@ def test_html_report_has_every_section_and_both_charts(initialised: Cli, reviewe
     assert {"overrides", "timetable", "agreements", "involvement", "performance", "options",
             "plan", "evidence"} <= page.ids
     assert page.tags.count("svg") == 3  # the timetable and two indicator trends
+    # Every column header says it is one; the tables sharing a heading are named.
+    assert "<th>" not in html
+    assert re.findall(r"<caption>([^<]*)</caption>", html) == [
+        "Working party", "Involvement activities", "Meetings", "Proposals circulated"]
     text = " ".join(page.text)
     assert "Members <em>agreed</em> to shorten" in text  # shown as text, not markup
     assert "GMB <i>objects</i>" in text
