@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -133,3 +134,34 @@ def test_every_html_page_passes_axe(pages: list[Path]) -> None:
     problems = _problems(found)
     assert not problems, "axe-core found:\n" + "\n".join(problems)
     assert all(result["passed"] > 10 for result in found.values())
+
+
+# --- the documentation's screenshots, made by one command -------------------------------
+
+IMAGES = {"report.png": (1100, 1600), "report-performance.png": (1100, 1140),
+          "programme.png": (1100, 640), "today.png": (1100, 390)}
+
+
+def test_one_command_makes_the_documentations_screenshots(tmp_path: Path) -> None:
+    from PIL import Image
+
+    browser = need({"chromium": chromium()})["chromium"]
+    out = tmp_path / "images"
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "make_images.py"), "--out",
+                           str(out), "--chromium", browser], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"wrote {out / name}" for name in IMAGES]
+    for name, size in IMAGES.items():
+        with Image.open(out / name) as image:
+            assert image.format == "PNG", name
+            assert image.size == size, name
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 16) or []
+        assert len(colours) > 20, f"{name} is nearly blank"
+        assert 10_000 < (out / name).stat().st_size < 400_000, name
+        # Each picture the documentation shows is one this command makes.
+        assert (ROOT / "docs" / "images" / name).is_file(), name
+    pages = " ".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+    for name in IMAGES:
+        assert f"](images/{name})" in pages, f"no page shows {name}"
+    assert "python docs/make_images.py" in (ROOT / "docs" / "reports.md").read_text()
