@@ -48,15 +48,20 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def axe(files: list[Path]) -> dict[str, Any]:
-    """What axe finds on each page (tests/js/axe_check.mjs), keyed by file name."""
-    found = need({
+@pytest.fixture
+def axe_tools() -> dict[str, str]:
+    """Node, Chromium, axe-core and puppeteer-core, looked for before any page is built."""
+    return need({
         "node": shutil.which("node"),
         "chromium": chromium(),
         "axe-core": str(MODULES) if (MODULES / "axe-core" / "axe.min.js").is_file() else None,
         "puppeteer-core": str(MODULES) if (MODULES / "puppeteer-core").is_dir() else None,
     })
-    out = subprocess.run([found["node"], str(CHECK), str(MODULES), found["chromium"],
+
+
+def axe(tools: dict[str, str], files: list[Path]) -> dict[str, Any]:
+    """What axe finds on each page (tests/js/axe_check.mjs), keyed by file name."""
+    out = subprocess.run([tools["node"], str(CHECK), str(MODULES), tools["chromium"],
                           *map(str, files)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return {Path(name).name: result for name, result in json.loads(out.stdout).items()}
@@ -123,12 +128,13 @@ def _problems(found: dict[str, Any]) -> list[str]:
             for rule in result[kind]:
                 lines.append(f"{page}: {rule['id']} ({rule['impact']}, {kind}): {rule['help']}"
                              f" <{rule['helpUrl']}>")
-                lines += [f"    {node['html']}\n      {node['summary']}" for node in rule["nodes"]]
+                lines += [f"    {node['html'][:300]}\n      {node['summary']}"
+                          for node in rule["nodes"]]
     return lines
 
 
-def test_every_html_page_passes_axe(pages: list[Path]) -> None:
-    found = axe(pages)
+def test_every_html_page_passes_axe(axe_tools: dict[str, str], pages: list[Path]) -> None:
+    found = axe(axe_tools, pages)
     assert sorted(found) == sorted(p.name for p in pages)
     assert sum(p.name.startswith("mail-") for p in pages) >= 5  # opened, welcome, meeting...
     problems = _problems(found)
