@@ -438,3 +438,32 @@ def advance_when_ready(cli: Cli, ref: str, travel: time_machine.Coordinates) -> 
             return
         travel.shift(timedelta(days=1))
     raise AssertionError(f"{ref} never became ready: {data['unmet']}")
+
+
+# --- a review with something in every section of a report -----------------------------
+
+HOSTILE = 'Bins <script>alert("x")</script> & <img src=x onerror=alert(1)> | **bold** {{ 7*7 }}'
+
+
+@pytest.fixture
+def reviewed(initialised: Cli, new_review: Callable[..., str],
+             travel: time_machine.Coordinates, tmp_path: Path) -> str:
+    """A review taken to monitor, with everything the reports show, and hostile text."""
+    ref = new_review(HOSTILE)
+    initialised.ok("party", "add", ref, "--name", "Sam <b>Patel</b>", "--email",
+                   "sam@unison.example", "--organisation", "UNISON", "--category", "trade_union")
+    initialised.ok("evidence", "add", ref, "--kind", "terms_of_reference", "--title",
+                   "Confidential staffing plan", "--disclosure", "confidential")
+    initialised.ok("evidence", "add", ref, "--kind", "meeting_minutes", "--title",
+                   "Working-party minutes", "--disclosure", "restricted")
+    prepare(initialised, ref, "challenge", tmp_path)
+    initialised.ok("review", "advance", ref, "--override-timetable", "--reason",
+                   "Members <em>agreed</em> to shorten")
+    initialised.ok("agreement", "record", ref, "--item", "scope", "--agreed-by", "UNISON",
+                   "--dissent", "GMB", "--external", "GMB",
+                   "--note", "GMB <i>objects</i>")
+    for stage in ("compare", "consult", "compete", "report"):
+        prepare(initialised, ref, stage, tmp_path)
+        advance_when_ready(initialised, ref, travel)
+    initialised.ok("pi", "record", ref, "BV82a", "--period", "2026-27", "--value", "35")
+    return ref

@@ -1,6 +1,9 @@
 """Inline SVG charts for reports: a review's timetable, and an indicator's trend.
 
-Pure functions from data to SVG text; every piece of user text is escaped here.
+Pure functions from data to SVG text; every piece of user text is escaped here. Each chart
+is an image with a name (its title) and a description (``<desc>``) that says in words what it
+draws, since a screen reader reads neither the bars nor the text inside an image. Every mark
+a reader needs has at least 3:1 contrast with the page (WCAG 2.2, 1.4.11 non-text contrast).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ WIDTH = 760
 LABEL = 150
 ROW = 26
 PALETTE = {
-    "planned": "#b1b4b6",
+    "planned": "#6f777b",  # GOV.UK's #b1b4b6 is 2.1:1 on white, under WCAG's 3:1
     "actual": "#1d70b8",
     "suspended": "#d4351c",
     "override": "#d4351c",
     "target": "#00703c",
-    "band": "#f3f2f1",
+    "band": "#f3f2f1",  # too light to see alone: drawn with an "edge"
+    "edge": "#6f777b",
     "median": "#505a5f",
 }
 
@@ -59,6 +63,48 @@ def _legend(y: float, items: Sequence[tuple[str, str]]) -> str:
     return "".join(parts)
 
 
+def _open(kind: str, height: int, title: str, words: str) -> str:
+    """The chart's opening tag: an image named by its title and described in words."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f"<desc>{escape(words)}</desc>"
+    )
+
+
+def _spell(a: date, b: date) -> str:
+    return f"{short_date(a)} to {short_date(b)}"
+
+
+def timetable_words(chart: Timetable) -> str:
+    """What the timetable draws, in words: each row's planned and actual spans, then the
+    suspensions and the overrides."""
+    said = []
+    for row in chart.rows:
+        spans = [f"planned {_spell(*row.planned)}"] if row.planned else []
+        spans += [f"ran {_spell(a, b)}" for a, b in row.actual]
+        said.append(f"{row.name}: {', '.join(spans) or 'not reached'}")
+    said += [f"suspended {_spell(a, b)}" for a, b in chart.suspensions]
+    said += [f"rule overridden on {short_date(day)}" for day, _ in chart.overrides]
+    return "; ".join(said) + "."
+
+
+def trend_words(trend: Trend) -> str:
+    """What a trend chart draws, in words: actuals and targets by period, and the quartiles."""
+    said = []
+    for name, series in (("Actual", trend.actuals), ("Target", trend.targets)):
+        values = [f"{p} {series[p]:g}" for p in trend.periods if p in series]
+        if values:
+            said.append(f"{name}: {', '.join(values)}.")
+    if trend.quartiles:
+        q1, median, q3 = trend.quartiles
+        said.append(
+            f"Comparators: lower quartile {q1:g}, median {median:g}, upper quartile {q3:g}."
+        )
+    return " ".join(said)
+
+
 def _span(rows: Sequence[StageRow], extra: Sequence[date]) -> tuple[date, date]:
     """The period the chart shows: what actually happened. A stage planned to run past it
     (monitoring's year, say) is drawn to the edge, so the axis fits the review's real
@@ -85,11 +131,7 @@ def timetable_svg(chart: Timetable, title: str) -> str:
         return LABEL + (day - start).days * scale
 
     height = ROW * len(rows) + 40 + LEGEND
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart timetable" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    parts = [_open("timetable", height, title, timetable_words(chart))]
     for i, row in enumerate(rows):
         y = 10 + i * ROW
         parts.append(f'<text x="4" y="{y + 15}" font-size="12">{escape(row.name)}</text>')
@@ -114,7 +156,7 @@ def timetable_svg(chart: Timetable, title: str) -> str:
         parts.append(
             f'<rect class="suspension" x="{x(a):.1f}" y="6" '
             f'width="{max(x(b) - x(a), 2):.1f}" height="{bottom - 6}" '
-            f'fill="{PALETTE["suspended"]}" fill-opacity="0.15">'
+            f'fill="{PALETTE["suspended"]}" fill-opacity="0.15" stroke="{PALETTE["suspended"]}">'
             f"<title>suspended {a} to {b}</title></rect>"
         )
     for day, why in chart.overrides:
@@ -161,19 +203,14 @@ def trend_svg(trend: Trend) -> str:
     def y(v: float) -> float:
         return bottom - (v - low) / (high - low) * (bottom - top)
 
-    title = f"{trend.code} {trend.name}"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart trend" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    parts = [_open("trend", height, f"{trend.code} {trend.name}", trend_words(trend))]
     if trend.quartiles:
         q1, median, q3 = trend.quartiles
         parts.append(
             f'<rect class="quartiles" x="{LABEL}" y="{min(y(q1), y(q3)):.1f}" '
             f'width="{WIDTH - LABEL - 20}" height="{abs(y(q1) - y(q3)):.1f}" '
-            f'fill="{PALETTE["band"]}"><title>comparators: lower quartile {q1:g}, '
-            f"upper quartile {q3:g}</title></rect>"
+            f'fill="{PALETTE["band"]}" stroke="{PALETTE["edge"]}">'
+            f"<title>comparators: lower quartile {q1:g}, upper quartile {q3:g}</title></rect>"
             f'<line class="median" x1="{LABEL}" x2="{WIDTH - 20}" y1="{y(median):.1f}" '
             f'y2="{y(median):.1f}" stroke="{PALETTE["median"]}" stroke-dasharray="2 3"/>'
         )
@@ -221,7 +258,7 @@ def _trend_legend(trend: Trend) -> list[tuple[str, str]]:
         ))
     if trend.quartiles:
         legend.append((
-            f'<rect width="14" height="10" fill="{PALETTE["band"]}" stroke="#b1b4b6"/>',
+            f'<rect width="14" height="10" fill="{PALETTE["band"]}" stroke="{PALETTE["edge"]}"/>',
             "comparators' middle half (lower to upper quartile)",
         ))
         legend.append((
@@ -240,7 +277,8 @@ def _timetable_legend(chart: Timetable) -> list[tuple[str, str]]:
     ]
     if chart.suspensions:
         legend.append((
-            f'<rect width="14" height="9" fill="{PALETTE["suspended"]}" fill-opacity="0.15"/>',
+            f'<rect width="14" height="9" fill="{PALETTE["suspended"]}" fill-opacity="0.15" '
+            f'stroke="{PALETTE["suspended"]}"/>',
             "suspended",
         ))
     if chart.overrides:
