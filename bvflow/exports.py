@@ -72,8 +72,12 @@ SHEET_TITLE: Final = re.compile(r"[\\/?*\[\]:]")
 
 
 def xml_text(text: str) -> str:
-    """Text with every character XML cannot hold replaced by U+FFFD, cut to a cell's limit."""
-    text = NOT_XML.sub(REPLACEMENT, text)
+    """Text with every character XML cannot hold replaced by U+FFFD, cut to a cell's limit.
+
+    A line break in a cell is LF; a CR would be read back as LF anyway (XML end-of-line
+    handling), so CRLF and CR become LF here, where it is visible.
+    """
+    text = NOT_XML.sub(REPLACEMENT, text.replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > MAX_CELL:
         more = f"… ({len(text) - MAX_CELL + 40} more characters)"
         text = text[: MAX_CELL - 40] + more
