@@ -63,8 +63,7 @@ OUTPUT_OPTIONS: Final = (
         "fmt",
         type=click.Choice(FORMATS),
         default=None,
-        show_default="text",
-        help="text (a table for the screen), json, csv, or xlsx (a spreadsheet: "
+        help="text (the default: a table for the screen), json, csv, or xlsx (a spreadsheet: "
         "give --output FILE or redirect stdout).",
     ),
     click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
