@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -208,22 +208,27 @@ def expect_version_option(f: F) -> F:
     )(f)
 
 
+def json_text(data: Any) -> str:
+    """Data as the indented JSON ``--json`` prints, with a final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(data), nl=False)
 
 
-def emit_csv(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
-    from bvflow.exports import to_csv
-
-    click.echo(to_csv(rows, fields), nl=False)
+def table_text(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """Rows under their headers in aligned columns, one line each."""
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    return "".join(
+        "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
+        + "\n"
+        for line in [headers, *rows]
+    )
 
 
 def emit_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-    for line in [headers, *rows]:
-        click.echo(
-            "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=False)).rstrip()
-        )
+    click.echo(table_text(rows, headers), nl=False)
 
 
 def long_date(day: date | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,18 +12,23 @@ from bvflow.cli._base import (
     DATE,
     State,
     describe_event,
-    emit_csv,
     emit_json,
-    emit_table,
     json_option,
     london,
     pass_state,
+    table_text,
 )
+from bvflow.cli._export import Columns, Output, emit_rows, output_options
 from bvflow.errors import IntegrityError
 
-AUDIT_COLUMNS = [
-    "seq", "at", "actor", "login", "action", "review", "from_stage", "to_stage", "payload", "hash"
-]
+if TYPE_CHECKING:
+    from bvflow.domain.audit import SealedEvent
+
+AUDIT_COLUMNS = Columns(
+    ("seq", "at", "actor", "login", "action", "review", "from_stage", "to_stage", "payload",
+     "hash"),
+    dates=frozenset({"at"}),
+)
 ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 
@@ -41,8 +47,7 @@ def audit() -> None:
 )
 @click.option("--since", type=DATE, help="From this date (YYYY-MM-DD, Europe/London).")
 @click.option("--until", type=DATE, help="Up to and including this date.")
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@output_options
 @pass_state
 def log(
     state: State,
@@ -51,41 +56,38 @@ def log(
     action: str | None,
     since: date | None,
     until: date | None,
-    as_json: bool,
-    as_csv: bool,
+    output: Output,
 ) -> None:
     """Show audit events, oldest first.
 
     \b
     Example:
       bvflow audit log --review BV-2027-001 --since 2027-01-01 --csv > trail.csv
+      bvflow audit log --review BV-2027-001 --format xlsx -o trail.xlsx
     """
     from bvflow.services.audit import audit_log
     from bvflow.services.reviews import event_dict
 
     found = audit_log(state.app(), review, who, action, since, until)
-    if as_json:
-        emit_json([event_dict(e) for e in found])
-    elif as_csv:
-        emit_csv(
-            [event_dict(e) for e in found],
-            AUDIT_COLUMNS,
-        )
-    else:
-        emit_table(
-            [
-                (
-                    str(e.seq),
-                    london(e.at),
-                    e.actor,
-                    e.login or e.data.get("login") or "-",
-                    e.review or "-",
-                    describe_event(e),
-                )
-                for e in found
-            ],
-            ("SEQ", "WHEN (LONDON)", "ACTOR", "LOGIN", "REVIEW", "EVENT"),
-        )
+    rows = [event_dict(e) for e in found]
+    emit_rows(state, output, rows, AUDIT_COLUMNS, "Audit trail", lambda: _table(found))
+
+
+def _table(found: list[SealedEvent]) -> str:
+    return table_text(
+        [
+            (
+                str(e.seq),
+                london(e.at),
+                e.actor,
+                e.login or e.data.get("login") or "-",
+                e.review or "-",
+                describe_event(e),
+            )
+            for e in found
+        ],
+        ("SEQ", "WHEN (LONDON)", "ACTOR", "LOGIN", "REVIEW", "EVENT"),
+    )
 
 
 def _anchor(value: str | None) -> tuple[int, str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,12 +12,13 @@ from bvflow.cli._base import (
     DATE,
     ID,
     State,
-    emit_csv,
     emit_json,
     emit_table,
     json_option,
     pass_state,
+    table_text,
 )
+from bvflow.cli._export import Columns, Output, emit_rows, output_options
 
 
 @click.group()
@@ -91,57 +93,56 @@ def pi_record(state: State, ref: str, code: str, when: str, value: float, is_tar
     click.echo(f"{code} {kind} for {when}: {value:g}")
 
 
+PI_COLUMNS = Columns(
+    (
+        "code",
+        "name",
+        "unit",
+        "higher_is_better",
+        "national",
+        "baseline_value",
+        "baseline_period",
+        "targets",
+        "actuals",
+        "comparators",
+    )
+)
+
+
 @pi.command(name="list")
 @click.argument("ref")
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@output_options
 @pass_state
-def pi_list(state: State, ref: str, as_json: bool, as_csv: bool) -> None:
+def pi_list(state: State, ref: str, output: Output) -> None:
     """List indicators with baselines, targets and actuals.
 
     \b
     Example:
       bvflow pi list BV-2027-001 --csv > indicators.csv
+      bvflow pi list BV-2027-001 --format xlsx -o indicators.xlsx
     """
     from bvflow.services.performance import indicators
 
     found = [i.as_dict() for i in indicators(state.app(), ref)]
-    if as_json:
-        emit_json(found)
-    elif as_csv:
-        emit_csv(
-            found,
-            [
-                "code",
-                "name",
-                "unit",
-                "higher_is_better",
-                "national",
-                "baseline_value",
-                "baseline_period",
-                "targets",
-                "actuals",
-                "comparators",
-            ],
-        )
-    else:
-        emit_table(
-            [
-                (
-                    i["code"],
-                    i["name"],
-                    i["unit"],
-                    f"{i['baseline_value']} ({i['baseline_period']})"
-                    if i["baseline_period"]
-                    else "-",
-                    ", ".join(f"{p}: {v:g}" for p, v in i["targets"].items()) or "-",
-                    ", ".join(f"{p}: {v:g}" for p, v in i["actuals"].items()) or "-",
-                    str(i["comparators"]),
-                )
-                for i in found
-            ],
-            ("CODE", "NAME", "UNIT", "BASELINE", "TARGETS", "ACTUALS", "COMPARATORS"),
-        )
+    emit_rows(state, output, found, PI_COLUMNS, f"Indicators {ref}", lambda: _pi_table(found))
+
+
+def _pi_table(found: list[dict[str, Any]]) -> str:
+    return table_text(
+        [
+            (
+                i["code"],
+                i["name"],
+                i["unit"],
+                f"{i['baseline_value']} ({i['baseline_period']})" if i["baseline_period"] else "-",
+                ", ".join(f"{p}: {v:g}" for p, v in i["targets"].items()) or "-",
+                ", ".join(f"{p}: {v:g}" for p, v in i["actuals"].items()) or "-",
+                str(i["comparators"]),
+            )
+            for i in found
+        ],
+        ("CODE", "NAME", "UNIT", "BASELINE", "TARGETS", "ACTUALS", "COMPARATORS"),
+    )
 
 
 @pi.command(name="import")
@@ -360,33 +361,38 @@ def action_update(
     click.echo(f"Action {found.id}: {found.status}, due {found.due}, owner {found.owner}")
 
 
+ACTION_COLUMNS = Columns(
+    ("id", "title", "owner", "due", "indicator", "priority", "status"),
+    dates=frozenset({"due"}),
+)
+
+
 @action.command(name="list")
 @click.argument("ref")
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@output_options
 @pass_state
-def action_list(state: State, ref: str, as_json: bool, as_csv: bool) -> None:
+def action_list(state: State, ref: str, output: Output) -> None:
     """List the improvement plan.
 
     \b
     Example:
       bvflow action list BV-2027-001 --csv > plan.csv
+      bvflow action list BV-2027-001 --format xlsx -o plan.xlsx
     """
     from bvflow.services.plan import actions
 
     found = [a.as_dict() for a in actions(state.app(), ref)]
-    if as_json:
-        emit_json(found)
-    elif as_csv:
-        emit_csv(found, ["id", "title", "owner", "due", "indicator", "priority", "status"])
-    else:
-        emit_table(
-            [
-                (str(a["id"]), a["due"], a["status"], a["owner"], a["indicator"] or "-", a["title"])
-                for a in found
-            ],
-            ("ID", "DUE", "STATUS", "OWNER", "INDICATOR", "TITLE"),
-        )
+    emit_rows(state, output, found, ACTION_COLUMNS, f"Plan {ref}", lambda: _plan_table(found))
+
+
+def _plan_table(found: list[dict[str, Any]]) -> str:
+    return table_text(
+        [
+            (str(a["id"]), a["due"], a["status"], a["owner"], a["indicator"] or "-", a["title"])
+            for a in found
+        ],
+        ("ID", "DUE", "STATUS", "OWNER", "INDICATOR", "TITLE"),
+    )
 
 
 COMMANDS = [pi, option, action]

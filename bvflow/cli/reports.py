@@ -7,21 +7,12 @@ from pathlib import Path
 import click
 
 from bvflow.cli._base import State, emit_json, json_option, pass_state
+from bvflow.cli._export import deliver, refuse_binary_on_terminal
 
 
 @click.group()
 def report() -> None:
     """Reports for the public, the working party, the council and inspectors."""
-
-
-def _write(state: State, text: str, out: Path | None, force: bool) -> None:
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    from bvflow.files import protected_paths, write_output
-
-    write_output(out, text.encode("utf-8"), protected_paths(state.app().db.path), force)
-    click.echo(f"wrote {out}", err=True)
 
 
 force_option = click.option(
@@ -74,7 +65,7 @@ def review_(
     """
     from bvflow.services.reports import review_report
 
-    _write(state, review_report(state.app(), ref, fmt, audience, as_of), out, force)
+    deliver(state, review_report(state.app(), ref, fmt, audience, as_of), out, force)
 
 
 @report.command()
@@ -120,11 +111,18 @@ def inspection(state: State, ref: str, out: Path, force: bool, as_json: bool) ->
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "md", "csv", "json"]),
+    type=click.Choice(["html", "md", "csv", "json", "xlsx"]),
     default="html",
     show_default=True,
+    help="xlsx is a spreadsheet: give --output FILE or redirect stdout.",
 )
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of stdout (written whole, or not at all).",
+)
 @force_option
 @pass_state
 def programme(state: State, year: int | None, fmt: str, out: Path | None, force: bool) -> None:
@@ -133,10 +131,15 @@ def programme(state: State, year: int | None, fmt: str, out: Path | None, force:
     \b
     Example:
       bvflow report programme --year 2027 -o programme.html
+      bvflow report programme --year 2027 --format xlsx -o programme.xlsx
     """
     from bvflow.services.reports import programme as render
+    from bvflow.services.reports import programme_xlsx
 
-    _write(state, render(state.app(), year, fmt), out, force)
+    refuse_binary_on_terminal(fmt, out)
+    app = state.app()
+    made = programme_xlsx(app, year) if fmt == "xlsx" else render(app, year, fmt)
+    deliver(state, made, out, force)
 
 
 COMMANDS = [report]

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bvflow.cli._base import (
     State,
     describe_event,
-    emit_csv,
     emit_json,
-    emit_table,
     expect_version_option,
     json_option,
     london,
     long_date,
     pass_state,
+    table_text,
 )
+from bvflow.cli._export import Columns, Output, emit_rows, output_options
 
 if TYPE_CHECKING:
     from bvflow.services.reviews import Change, ReviewView
@@ -52,60 +52,62 @@ def create(state: State, title: str, service: str, coordinator: str, workflow: s
     click.echo(create_review(state.app(), title, service, coordinator, workflow))
 
 
+REVIEW_COLUMNS = Columns(
+    (
+        "ref",
+        "title",
+        "service",
+        "coordinator",
+        "stage",
+        "status",
+        "entered_on",
+        "clear_working_days",
+        "target_date",
+        "overdue",
+        "version",
+    ),
+    dates=frozenset({"entered_on", "target_date"}),
+)
+
+
 @review.command(name="list")
 @click.option("--stage", help="Only reviews in this stage.")
 @click.option("--status", type=click.Choice(["active", "suspended", "closed", "abandoned"]))
 @click.option("--overdue", is_flag=True, help="Only reviews past their stage's due date.")
-@json_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@output_options
 @pass_state
 def list_(
-    state: State, stage: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool
+    state: State, stage: str | None, status: str | None, overdue: bool, output: Output
 ) -> None:
     """List reviews with their stage, status and timetable.
 
     \b
     Example:
       bvflow review list --stage consult --overdue
+      bvflow review list --format xlsx -o reviews.xlsx
     """
     from bvflow.services.reviews import list_reviews
 
     found = [s.as_dict() for s in list_reviews(state.app(), stage, status, overdue)]
-    if as_json:
-        emit_json(found)
-    elif as_csv:
-        emit_csv(
-            found,
-            [
-                "ref",
-                "title",
-                "service",
-                "coordinator",
-                "stage",
-                "status",
-                "entered_on",
-                "clear_working_days",
-                "target_date",
-                "overdue",
-                "version",
-            ],
-        )
-    else:
-        emit_table(
-            [
-                (
-                    r["ref"],
-                    r["stage"],
-                    r["status"],
-                    # A closed or abandoned review's days no longer run, and it has no due date.
-                    str(r["clear_working_days"]) if r["status"] in LIVE else "-",
-                    _due(r["target_date"]) + (" OVERDUE" if r["overdue"] else ""),
-                    r["title"],
-                )
-                for r in found
-            ],
-            ("REF", "STAGE", "STATUS", "DAYS", "DUE", "TITLE"),
-        )
+    emit_rows(state, output, found, REVIEW_COLUMNS, "Reviews", lambda: _table(found))
+
+
+def _table(found: list[dict[str, Any]]) -> str:
+    return table_text(
+        [
+            (
+                r["ref"],
+                r["stage"],
+                r["status"],
+                # A closed or abandoned review's days no longer run, and it has no due date.
+                str(r["clear_working_days"]) if r["status"] in LIVE else "-",
+                _due(r["target_date"]) + (" OVERDUE" if r["overdue"] else ""),
+                r["title"],
+            )
+            for r in found
+        ],
+        ("REF", "STAGE", "STATUS", "DAYS", "DUE", "TITLE"),
+    )
 
 
 LIVE = ("active", "suspended")

@@ -19,7 +19,7 @@ from bvflow.domain.calendar import local_date
 from bvflow.domain.involvement import DISCLOSURES
 from bvflow.domain.notice import MEETING_KINDS
 from bvflow.errors import InputError
-from bvflow.exports import to_csv
+from bvflow.exports import to_csv, to_xlsx
 from bvflow.files import check_output, protected_paths, write_output
 from bvflow.reports import charts
 from bvflow.reports.render import render_report
@@ -451,11 +451,52 @@ def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[
     return {"file": str(out), "files": sorted(files), "intact": verdict["intact"]}
 
 
+PROGRAMME_FIELDS: Final = (
+    "ref", "title", "service", "stage", "status", "created_on", "due_on", "overdue", "workflow"
+)
+
+
 def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
     """Every review on one timeline, with its stage and status."""
     if fmt not in (*FORMATS, "csv", "json"):
         raise InputError("format must be one of html, md, csv, json")
     now = app.now()
+    authority, rows = _programme_rows(app, year, now)
+    if fmt == "json":
+        return (
+            json.dumps([{k: v for k, v in r.items() if k != "entries"} for r in rows], indent=2)
+            + "\n"
+        )
+    if fmt == "csv":
+        return to_csv(rows, PROGRAMME_FIELDS)
+    svg = charts.timetable_svg(
+        charts.Timetable([charts.StageRow(_row_label(r), None, _spans(r)) for r in rows]),
+        "Programme of reviews",
+    )
+    return render_report(
+        "programme",
+        fmt,
+        {
+            "authority": authority,
+            "rows": rows,
+            "svg": svg,
+            "year": year,
+            "generated_at": now.isoformat(),
+        },
+    )
+
+
+def programme_xlsx(app: App, year: int | None = None) -> bytes:
+    """The programme as a spreadsheet, with the CSV's columns and real dates."""
+    _, rows = _programme_rows(app, year, app.now())
+    title = "Programme of reviews" + (f" {year}" if year is not None else "")
+    return to_xlsx(rows, PROGRAMME_FIELDS, title, dates=("created_on", "due_on"))
+
+
+def _programme_rows(
+    app: App, year: int | None, now: datetime
+) -> tuple[str, list[dict[str, Any]]]:
+    """The authority's name, and a row for each review opened or running in ``year``."""
     with app.db.read() as session:
         authority = repo.load_authority(session).name
         rows: list[dict[str, Any]] = []
@@ -486,32 +527,7 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
                     "overdue": bool(when and when.overdue),
                 }
             )
-    if fmt == "json":
-        return (
-            json.dumps([{k: v for k, v in r.items() if k != "entries"} for r in rows], indent=2)
-            + "\n"
-        )
-    if fmt == "csv":
-        return to_csv(
-            rows,
-            ["ref", "title", "service", "stage", "status", "created_on", "due_on", "overdue",
-             "workflow"],
-        )
-    svg = charts.timetable_svg(
-        charts.Timetable([charts.StageRow(_row_label(r), None, _spans(r)) for r in rows]),
-        "Programme of reviews",
-    )
-    return render_report(
-        "programme",
-        fmt,
-        {
-            "authority": authority,
-            "rows": rows,
-            "svg": svg,
-            "year": year,
-            "generated_at": now.isoformat(),
-        },
-    )
+    return authority, rows
 
 
 def _row_label(row: dict[str, Any]) -> str:
