@@ -266,7 +266,8 @@ def _consult(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) 
 
 
 def _open(app: App, say: Say) -> str:
-    setup.init(app, "Exampleshire County Council (demo)", "england")
+    setup.init(app, "Exampleshire County Council (demo)", "england",
+               sender="bestvalue@exampleshire.gov.uk")
     ref = reviews.create_review(app, "Refuse collection", "Waste", "jo.bloggs@exampleshire.gov.uk")
     for name, email, organisation, category, role in PARTY:
         party.add_member(app, ref, name, email, organisation, category, role)

@@ -24,7 +24,7 @@ import pytest
 import time_machine
 from conftest import Cli, swept_mail
 
-from bvflow.notifications.kinds import KINDS
+from bvflow.notifications.kinds import names as kind_names
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ROOT / ".ci" / "js" / "node_modules"
@@ -114,7 +114,7 @@ def pages(initialised: Cli, reviewed: str, new_review: Callable[..., str],
     with zipfile.ZipFile(tmp_path / "pack.zip") as pack:
         (out / "inspection-report.html").write_bytes(pack.read("report.html"))
     written.append(out / "inspection-report.html")
-    for kind in KINDS:
+    for kind in kind_names():
         shown = cli.ok("notify", "preview", kind, "--review", reviewed, "--html").stdout
         (out / f"notice-{kind}.html").write_text(shown.split("\n\n", 1)[1])  # after Subject:
         written.append(out / f"notice-{kind}.html")

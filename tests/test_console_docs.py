@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.console_docs import Session, commands, matches
+from tests.console_docs import SYBIL, Session, commands, matches
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -71,3 +71,8 @@ def test_a_session_keeps_variables_and_folder_and_runs_bvflow_at_its_clock(
     assert code == 0, output
     assert "Monday 4 January 2027" in output
     assert shell.run("bvflow review show BV-2027-999")[0] == 1
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_every_page_is_collected(page: Path) -> None:
+    assert SYBIL.should_parse(page)

@@ -90,7 +90,7 @@ def test_the_meeting_requirement_asks_for_the_record(
     (["1", "--attended", "A\u202eB"], 1, "invisible or unassigned character"),
     (["1", "--attended", "GMB", "--minutes", "missing.txt"], 1, "missing.txt"),
     (["1", "--attended", "GMB", "--disclosure", "secret"], 1, "Invalid value for '--disclosure'"),
-    (["9", "--attended", "GMB"], 1, "no meeting 9"),
+    (["9", "--attended", "GMB"], 1, "no meeting 9 for BV-2027-001; 'bvflow meeting list BV-2027-001'"),
     (["0", "--attended", "GMB"], 1, "0 is not in the range"),
 ])
 def test_a_bad_record_is_refused_and_changes_nothing(
@@ -133,3 +133,23 @@ def test_a_meeting_waiting_to_be_recorded_is_on_the_coordinators_list(
     initialised.ok("meeting", "record", held, "1", "--attended", "UNISON")
     assert "record" not in {i["section"] for i in json.loads(
         initialised.ok("today", "--json").stdout)["items"]}
+
+
+def test_the_record_in_json_names_each_members_notice(
+        initialised: Cli, new_review: Callable[..., str], travel: time_machine.Coordinates) -> None:
+    """The record shows, as meeting list does, when each member's notice was delivered."""
+    ref = new_review()
+    initialised.ok("party", "add", ref, "--name", "Sam Patel", "--email",
+                   "sam.patel@unison.example", "--organisation", "UNISON City Branch",
+                   "--category", "trade_union")
+    initialised.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
+                   "2027-01-20 18:00", "--place", "Committee Room 2")
+    initialised.ok("sweep")
+    travel.shift(timedelta(days=17))
+    recorded = json.loads(initialised.ok("meeting", "record", ref, "1", "--attended",
+                                         "UNISON City Branch", "--json").stdout)
+    (listed,) = json.loads(initialised.ok("meeting", "list", ref, "--json").stdout)
+    assert recorded["held"] is True
+    assert recorded["members"] == listed["members"]
+    assert [m["email"] for m in recorded["members"]] == ["sam.patel@unison.example"]
+    assert all(m["delivered_at"] for m in recorded["members"])

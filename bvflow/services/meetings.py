@@ -386,7 +386,7 @@ def schedule_meeting(
 
 
 def _meeting(session: Session, loaded: Loaded, meeting_id: int, now: datetime) -> Meeting:
-    meeting = repo.load_meeting(session, int(loaded.review.id or 0), meeting_id)
+    meeting = repo.load_meeting(session, loaded.review, meeting_id)
     if meeting.status == "cancelled":
         raise RefusedError(loaded.review.ref, "change meeting", f"{meeting_id} is cancelled")
     if meeting.starts_at <= now:
@@ -514,7 +514,7 @@ def record_meeting(
     now = app.now()
     review = loaded.review
     with app.db.write() as session:
-        meeting = repo.load_meeting(session, int(review.id or 0), meeting_id)
+        meeting = repo.load_meeting(session, review, meeting_id)
         if meeting.status == "cancelled":
             raise RefusedError(ref, "record", f"meeting {meeting_id} was cancelled")
         if meeting.starts_at > now:
@@ -557,7 +557,8 @@ def record_meeting(
                 "minutes_evidence_id": minutes_id,
             },
         )
-    return _meeting_view(meeting, loaded.calendar.nation)
+        members = notices_given(session, loaded, meeting, now)
+    return _meeting_view(meeting, loaded.calendar.nation, members)
 
 
 def accept_short_notice(app: App, ref: str, meeting_id: int, reason: str | None) -> MeetingView:
@@ -569,7 +570,7 @@ def accept_short_notice(app: App, ref: str, meeting_id: int, reason: str | None)
     loaded = load_live(app, ref, "accept short notice for")
     now = app.now()
     with app.db.write() as session:
-        meeting = repo.load_meeting(session, int(loaded.review.id or 0), meeting_id)
+        meeting = repo.load_meeting(session, loaded.review, meeting_id)
         if meeting.status == "cancelled":
             raise RefusedError(ref, "accept short notice for", f"meeting {meeting_id} is cancelled")
         short = [n for n in notices_given(session, loaded, meeting, now) if n.short]

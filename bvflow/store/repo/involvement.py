@@ -13,6 +13,7 @@ from bvflow.store.models import (
     Meeting,
     PartyMember,
     Proposal,
+    Review,
 )
 
 
@@ -51,11 +52,12 @@ def meetings_for(session: Session, review_id: int, stage: str | None = None) -> 
     return session.exec(query.order_by(col(Meeting.starts_at))).all()
 
 
-def load_meeting(session: Session, review_id: int, meeting_id: int) -> Meeting:
+def load_meeting(session: Session, review: Review, meeting_id: int) -> Meeting:
     row = session.get(Meeting, meeting_id)
-    if row is None or row.review_id != review_id:
+    if row is None or row.review_id != review.id:
         raise NotFoundError(
-            f"no meeting {meeting_id} for this review; 'bvflow meeting list REF' shows them"
+            f"no meeting {meeting_id} for {review.ref}; 'bvflow meeting list {review.ref}' "
+            "shows them"
         )
     return row
 
