@@ -90,7 +90,8 @@ def test_the_meeting_requirement_asks_for_the_record(
     (["1", "--attended", "A\u202eB"], 1, "invisible or unassigned character"),
     (["1", "--attended", "GMB", "--minutes", "missing.txt"], 1, "missing.txt"),
     (["1", "--attended", "GMB", "--disclosure", "secret"], 1, "Invalid value for '--disclosure'"),
-    (["9", "--attended", "GMB"], 1, "no meeting 9 for BV-2027-001; 'bvflow meeting list BV-2027-001'"),
+    (["9", "--attended", "GMB"], 1,
+     "no meeting 9 for BV-2027-001; 'bvflow meeting list BV-2027-001'"),
     (["0", "--attended", "GMB"], 1, "0 is not in the range"),
 ])
 def test_a_bad_record_is_refused_and_changes_nothing(
