@@ -64,6 +64,13 @@ def email(value: str) -> str:
     except EmailNotValidError as exc:
         raise InputError(f"{shown!r} is not a valid email address: {exc}") from exc
     normalized = str(result.normalized)
+    local = normalized.rpartition("@")[0]
+    # RFC 5321 s4.5.3.1.1: a mail server may refuse a local part over 64 octets, and such an
+    # address would fail at every delivery (email-validator checks the whole and the domain).
+    if len(local.encode("utf-8")) > 64:
+        raise InputError(f"{shown!r} is not a valid email address: the part before the @ is "
+                         f"{len(local.encode('utf-8'))} characters long, and at most 64 are "
+                         "delivered (RFC 5321)")
     scripts = _scripts(normalized)
     if len(scripts) > 1:
         raise InputError(

@@ -424,8 +424,11 @@ def record_held(cli: Cli, ref: str) -> None:
     for m in json.loads(cli.ok("meeting", "list", ref, "--json").stdout):
         if m["status"] == "scheduled" and not m["held"] and \
                 datetime.fromisoformat(m["starts_at"]) <= now:
-            cli.ok("meeting", "record", ref, str(m["id"]), "--attended", "UNISON",
-                   "--attended", "Tenants' Federation", "--apologies", "GMB")
+            bodies = sorted({p["organisation"] for p in
+                             json.loads(cli.ok("party", "list", ref, "--json").stdout)})
+            present = [a for body in bodies for a in ("--attended", body)] or [
+                "--attended", "Council officers", "--external", "Council officers"]
+            cli.ok("meeting", "record", ref, str(m["id"]), *present)
 
 
 def advance_when_ready(cli: Cli, ref: str, travel: time_machine.Coordinates) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import Cli, events, execute, query, snapshot
+from conftest import Cli, events, execute, query, record_held, snapshot
 
 from bvflow.cli.involvement import MEETING_KIND
 from bvflow.domain.calendar import LONDON
@@ -226,7 +226,7 @@ def test_a_stopped_scheduler_leaves_members_short_and_the_meeting_unmet(
     (unmet,) = _show(cli, ref)["unmet"]
     assert unmet["kind"] == "meeting"  # it took place, but nobody has recorded it yet
     assert f"bvflow meeting record {ref} 1" in unmet["remedy"]
-    cli.ok("meeting", "record", ref, "1", "--attended", "UNISON", "--attended", "Tenants")
+    record_held(cli, ref)
     (unmet,) = _show(cli, ref)["unmet"]
     assert unmet["kind"] == "meeting"
     assert "was held on short notice; it needs 5 clear working days (agreed notice" in \

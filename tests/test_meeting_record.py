@@ -18,6 +18,12 @@ def held(initialised: Cli, new_review: Callable[..., str],
          travel: time_machine.Coordinates) -> str:
     """A review with a working-party meeting that took place yesterday, not yet recorded."""
     ref = new_review()
+    for name, email, body, category in [
+            ("Sam Patel", "sam@unison.example", "UNISON City Branch", "trade_union"),
+            ("Ann Lee", "ann@tenants.example", "Tenants' Federation", "tenants"),
+            ("Kim Ross", "kim@gmb.example", "GMB", "trade_union")]:
+        initialised.ok("party", "add", ref, "--name", name, "--email", email,
+                       "--organisation", body, "--category", category)
     initialised.ok("meeting", "schedule", ref, "--title", "Working party", "--at",
                    "2027-01-20 18:00", "--place", "Committee Room 2")
     initialised.ok("sweep")
@@ -77,7 +83,7 @@ def test_the_meeting_requirement_asks_for_the_record(
                                                       "--json").stdout)
                   if m["kind"] == "committee"]
     initialised.ok("meeting", "record", ref, str(meeting["id"]), "--attended",
-                   "Environment Committee")
+                   "Environment Committee", "--external", "Environment Committee")
     shown = json.loads(initialised.ok("review", "show", ref, "--json").stdout)
     assert not [u for u in shown["unmet"] if u["kind"] == "meeting"]
 
@@ -90,6 +96,10 @@ def test_the_meeting_requirement_asks_for_the_record(
     (["1", "--attended", "A\u202eB"], 1, "invisible or unassigned character"),
     (["1", "--attended", "GMB", "--minutes", "missing.txt"], 1, "missing.txt"),
     (["1", "--attended", "GMB", "--disclosure", "secret"], 1, "Invalid value for '--disclosure'"),
+    (["1", "--attended", "NoSuchOrg"], 1,
+     "'NoSuchOrg' is not an organisation on the working party of BV-2027-001"),
+    (["1", "--attended", "GMB", "--external", "Guests"], 1,
+     "--external names an organisation that neither attended nor sent apologies"),
     (["9", "--attended", "GMB"], 1,
      "no meeting 9 for BV-2027-001; 'bvflow meeting list BV-2027-001'"),
     (["0", "--attended", "GMB"], 1, "0 is not in the range"),
@@ -131,7 +141,7 @@ def test_a_meeting_waiting_to_be_recorded_is_on_the_coordinators_list(
     assert item["next"] == f"bvflow meeting record {held} 1 --attended ORG ..."
     text = initialised.ok("today").stdout
     assert "Meetings to record (held only once recorded) (1)" in text
-    initialised.ok("meeting", "record", held, "1", "--attended", "UNISON")
+    initialised.ok("meeting", "record", held, "1", "--attended", "UNISON City Branch")
     assert "record" not in {i["section"] for i in json.loads(
         initialised.ok("today", "--json").stdout)["items"]}
 
@@ -154,3 +164,16 @@ def test_the_record_in_json_names_each_members_notice(
     assert recorded["members"] == listed["members"]
     assert [m["email"] for m in recorded["members"]] == ["sam.patel@unison.example"]
     assert all(m["delivered_at"] for m in recorded["members"])
+
+
+def test_a_body_from_outside_the_working_party_is_named_as_external(
+        initialised: Cli, held: str) -> None:
+    """A guest body attends with --external; a member's body is written as the party spells
+    it, however it was typed."""
+    initialised.ok("meeting", "record", held, "1", "--attended", "unison city branch",
+                   "--attended", "District Audit", "--external", "District Audit")
+    (listed,) = json.loads(initialised.ok("meeting", "list", held, "--json").stdout)
+    assert listed["attended"] == ["UNISON City Branch", "District Audit"]
+    (record,) = [json.loads(e[6])["payload"] for e in events(initialised.db)
+                 if e[2] == "meeting.recorded"]
+    assert record["attended"] == ["UNISON City Branch", "District Audit"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import mailbox
 from collections.abc import Callable
@@ -118,6 +120,24 @@ def test_preview_renders_without_sending(initialised: Cli, new_review: Callable[
     bad = initialised("notify", "preview", "birthday", "--review", ref)
     assert bad.exit_code == 1
     assert "unknown notice kind 'birthday'" in bad.stderr
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["open", "abandoned"])
+def test_a_preview_shows_a_change_a_review_could_make(
+        initialised: Cli, new_review: Callable[..., str], ended: bool) -> None:
+    """Not "moved from Challenge to Challenge", nor a move out of an abandoned review."""
+    ref = new_review()
+    if ended:
+        initialised.ok("review", "abandon", ref, "--reason", "Service transferred")
+    moves = {
+        "stage_changed": "moved from Challenge to Compare",
+        "review_returned": "from Compare",
+        "review_closed": "Monitor",
+    }
+    for kind, words in moves.items():
+        text = initialised.ok("notify", "preview", kind, "--review", ref).stdout
+        assert words in text, (kind, text)
+        assert "Abandoned to Abandoned" not in text and "Challenge to Challenge" not in text
 
 
 def test_failed_messages_can_be_retried(initialised: Cli, new_review: Callable[..., str],

@@ -77,8 +77,13 @@ def test_a_quiet_day_says_so(initialised: Cli, new_review: Callable[..., str]) -
     new_review()
     assert initialised.ok("today").stdout.startswith("Nothing needs you today, ")
     nobody = initialised.ok("today", "--coordinator", "pat@exampleshire.gov.uk").stdout
-    assert nobody.startswith("Nothing needs you today, ")
-    assert nobody.rstrip().endswith("for pat@exampleshire.gov.uk.")
+    assert nobody == ("No live review has pat@exampleshire.gov.uk as its coordinator "
+                      "('bvflow review list' shows each review's).\n")
+    assert json.loads(initialised.ok("today", "--coordinator", "pat@exampleshire.gov.uk",
+                                     "--json").stdout)["reviews"] == 0
+    coordinator = json.loads(initialised.ok("review", "list", "--json").stdout)[0]["coordinator"]
+    quiet = initialised.ok("today", "--coordinator", coordinator).stdout
+    assert quiet.startswith(f"Nothing needs {coordinator} today, ")
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -88,8 +88,11 @@ class BVFlowGroup(click.Group):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except BrokenPipeError:
-            _quiet_stdout()  # the reader went away (| head); nothing more to say to it
-            sys.exit(1)
+            # The reader went away (| head) after taking what it wanted; the command did its
+            # work. 0, as when the output happened to fit the pipe before the reader left: the
+            # exit code must not depend on that race.
+            _quiet_stdout()
+            sys.exit(0)
         except OSError as exc:
             if exc.errno not in OUTPUT_ERRNOS:  # a file bvflow did not wrap: name it
                 _fail(f"{exc.strerror or exc}: {exc.filename or 'a file'}", 1)

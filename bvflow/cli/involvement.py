@@ -401,6 +401,9 @@ def meeting_cancel(state: State, ref: str, meeting_id: int, reason: str) -> None
               help="The minutes, kept as evidence with the review.")
 @click.option("--disclosure", type=DISCLOSURE,
               help="Who may see the minutes (default: the review's agreed default).")
+@click.option("--external", "external", multiple=True, metavar="ORG",
+              help="An organisation not on the working party that attended or sent apologies "
+                   "(repeat; name it in --attended or --apologies too).")
 @json_option
 @pass_state
 def meeting_record(
@@ -411,11 +414,13 @@ def meeting_record(
     apologies: tuple[str, ...],
     minutes: Path | None,
     disclosure: str | None,
+    external: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Record that a meeting was held: who attended, who sent apologies, the minutes.
 
-    A meeting counts as held only once recorded, after its start time.
+    A meeting counts as held only once recorded, after its start time. Each organisation
+    is on the working party, or named with --external too.
 
     \b
     Example:
@@ -424,7 +429,7 @@ def meeting_record(
     from bvflow.services.meetings import record_meeting
 
     view = record_meeting(
-        state.app(), ref, meeting_id, attended, apologies, minutes, disclosure
+        state.app(), ref, meeting_id, attended, apologies, minutes, disclosure, external
     )
     if as_json:
         emit_json(view.as_dict())

@@ -30,8 +30,12 @@ def today(state: State, coordinator: str | None, as_json: bool) -> None:
         click.echo(f"Warning: {warning}", err=True)
     day = _day(found.today)
     whose = f" for {found.coordinator}" if found.coordinator else ""
+    if found.coordinator and not found.reviews:
+        click.echo(f"No live review has {found.coordinator} as its coordinator "
+                   "('bvflow review list' shows each review's).")
+        return
     if not found.items:
-        click.echo(f"Nothing needs you today, {day}{whose}.")
+        click.echo(f"Nothing needs {found.coordinator or 'you'} today, {day}.")
         return
     click.echo(f"Today, {day}{whose}:")
     for section, heading in SECTIONS.items():

@@ -167,13 +167,30 @@ def stage_entry(definition: Definition, name: str | None) -> dict[str, str] | No
 # --- lifecycle notices ---------------------------------------------------------------------
 
 
-def _beside(basis: Basis, step: int) -> str:
-    """The stage listed ``step`` places from the review's own (itself at either end)."""
+def _live(basis: Basis) -> str:
+    """The review's stage if it is open, else the workflow's first: a preview for a closed
+    or abandoned review shows a change an open one makes, not "from Closed to Closed"."""
     listed = [s.name for s in basis.definition.stages if not s.final]
-    if basis.stage not in listed:
-        return basis.stage
-    at = listed.index(basis.stage) + step
-    return listed[at] if 0 <= at < len(listed) else basis.stage
+    return basis.stage if basis.stage in listed else listed[0]
+
+
+def _last_live(basis: Basis) -> str:
+    """The stage a review closes from (monitor, in the bundled workflow)."""
+    return [s.name for s in basis.definition.stages if not s.final][-1]
+
+
+def _advance(basis: Basis) -> tuple[str, str]:
+    """The advance the review would make next (from an open stage to the one after it)."""
+    stage = _live(basis)
+    return stage, basis.definition.stage(stage).next or _final(basis)
+
+
+def _return(basis: Basis) -> tuple[str, str]:
+    """A return to the review's stage from the one after it (to the first, from the last)."""
+    listed = [s.name for s in basis.definition.stages if not s.final]
+    stage = _live(basis)
+    at = listed.index(stage)
+    return (listed[at + 1], stage) if at + 1 < len(listed) else (stage, listed[0])
 
 
 def _final(basis: Basis) -> str:
@@ -205,7 +222,7 @@ def _lifecycle(moves: Moves, *, reason: bool = True, overridden: bool = False) -
 register(
     NoticeKind(
         "review_opened",
-        _lifecycle(lambda b: (None, b.stage), reason=False),
+        _lifecycle(lambda b: (None, _live(b)), reason=False),
         NO_PAPERS,
         caused_by="review.created",
     )
@@ -213,7 +230,7 @@ register(
 register(
     NoticeKind(
         "stage_changed",
-        _lifecycle(lambda b: (_beside(b, -1), b.stage), overridden=True),
+        _lifecycle(_advance, overridden=True),
         NO_PAPERS,
         caused_by="review.advanced",
     )
@@ -221,7 +238,7 @@ register(
 register(
     NoticeKind(
         "review_returned",
-        _lifecycle(lambda b: (_beside(b, 1), b.stage)),
+        _lifecycle(_return),
         NO_PAPERS,
         caused_by="review.returned",
     )
@@ -229,7 +246,7 @@ register(
 register(
     NoticeKind(
         "review_suspended",
-        _lifecycle(lambda b: (b.stage, b.stage)),
+        _lifecycle(lambda b: (_live(b), _live(b))),
         NO_PAPERS,
         caused_by="review.suspended",
     )
@@ -237,7 +254,7 @@ register(
 register(
     NoticeKind(
         "review_resumed",
-        _lifecycle(lambda b: (b.stage, b.stage)),
+        _lifecycle(lambda b: (_live(b), _live(b))),
         NO_PAPERS,
         caused_by="review.resumed",
     )
@@ -245,14 +262,14 @@ register(
 register(
     NoticeKind(
         "review_abandoned",
-        _lifecycle(lambda b: (b.stage, "abandoned")),
+        _lifecycle(lambda b: (_live(b), "abandoned")),
         NO_PAPERS,
         caused_by="review.abandoned",
     )
 )
 register(
     NoticeKind(
-        CLOSED_NOTICE, _lifecycle(lambda b: (b.stage, _final(b)), overridden=True), NO_PAPERS
+        CLOSED_NOTICE, _lifecycle(lambda b: (_last_live(b), _final(b)), overridden=True), NO_PAPERS
     )
 )
 

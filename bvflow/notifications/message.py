@@ -42,8 +42,13 @@ def build_email(
     files: Sequence[tuple[str, bytes]] = (),
     invite: tuple[str, str] | None = None,
     reply_to: str | None = None,
+    unique: str = "",
 ) -> EmailMessage:
     """An RFC 5322 message whose Message-ID is stable per outbox row (retries are recognisable).
+
+    ``unique`` tells this row from the row with the same id in another database (a training
+    copy, a rebuilt one): without it two councils' databases, or one council's two, would
+    reuse Message-IDs, and mail clients and archives drop or thread messages by them.
 
     ``recipient`` (and ``reply_to``, the coordinator whom replies should reach rather than
     the mailer's address) is the address as ``wire_address`` gives it. Every text part says
@@ -58,9 +63,14 @@ def build_email(
     message["To"] = Address(display_name=name, username=local, domain=domain)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
-    if reply_to and reply_to.lower() != recipient.lower():
-        message["Reply-To"] = reply_to
-    message["Message-ID"] = f"<bvflow-outbox-{outbox_id}@{sender_domain(sender)}>"
+    # A Reply-To whose local part is not ASCII would need UTF-8 headers (RFC 6532) that the
+    # member's server may not take; it is left out then, and replies go to the sender.
+    if reply_to and reply_to.lower() != recipient.lower() and (
+            reply_to.isascii() or not recipient.isascii()):
+        reply_local, _, reply_domain = reply_to.rpartition("@")
+        message["Reply-To"] = Address(username=reply_local, domain=reply_domain)
+    token = f".{unique}" if unique else ""
+    message["Message-ID"] = f"<bvflow-outbox-{outbox_id}{token}@{sender_domain(sender)}>"
     message["X-BVFlow-Outbox"] = str(outbox_id)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)

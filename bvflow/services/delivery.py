@@ -10,6 +10,7 @@ exponentially with jitter; permanent ones, or too many attempts, end as ``failed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass, field
@@ -160,6 +161,13 @@ def _reply_to(context: dict[str, Any]) -> str | None:
         return None
 
 
+def _unique(row: OutboxMessage) -> str:
+    """The same for every try of one row; different for a row of another database, which
+    has its own creation instant (to the microsecond)."""
+    digest = hashlib.sha256(f"{row.dedupe_key}|{row.created_at.isoformat()}".encode())
+    return digest.hexdigest()[:12]
+
+
 def _outgoing(
     app: App, row: OutboxMessage, rendered: Rendered, now: datetime, sender: str
 ) -> Outgoing:
@@ -183,6 +191,7 @@ def _outgoing(
         files,
         invite,
         reply_to=_reply_to(context),
+        unique=_unique(row),
     )
     return Outgoing(
         row.id,

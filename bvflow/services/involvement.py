@@ -32,7 +32,7 @@ from bvflow.services.app import App, Loaded, load_live, record_change, timing
 from bvflow.services.notices import Recipient, context_for, everyone, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
-from bvflow.store.models import Activity, Agreement, Evidence, Proposal
+from bvflow.store.models import Activity, Agreement, Evidence, PartyMember, Proposal
 
 
 def check_category(loaded: Loaded, category: str) -> str:
@@ -378,24 +378,35 @@ def check_organisations(
     if both:
         twice = next(o for o in agreed if inputs.name_key(o) in both)
         raise InputError(f"{twice!r} cannot both agree and dissent; name it once")
+    named = on_the_party(members, loaded.review.ref, [*agreed, *dissenting], external,
+                         "neither agreed nor dissented")
+    return named[: len(agreed)], named[len(agreed) :]
+
+
+def on_the_party(
+    members: Sequence[PartyMember],
+    ref: str,
+    names: Sequence[str],
+    external: Sequence[str],
+    unused: str,
+) -> list[str]:
+    """``names`` as the working party spells them (a report never shows two spellings of one
+    body), each on the working party or named with ``--external`` too: a typo in a record
+    that cannot be edited would otherwise stay on it. ``unused`` says what an ``--external``
+    organisation named nowhere else did not do."""
     outside = {inputs.name_key(o) for o in _organisations(external, "--external")}
     party = {inputs.name_key(m.organisation): m.organisation for m in members}
-    for name in (*agreed, *dissenting):
+    for name in names:
         key = inputs.name_key(name)
         if key not in party and key not in outside:
             known = "; ".join(sorted(party.values())) or "none yet ('bvflow party add')"
             raise InputError(
-                f"{name!r} is not an organisation on the working party of "
-                f"{loaded.review.ref} (on it: {known}); if it is right, name it with "
-                "--external too"
+                f"{name!r} is not an organisation on the working party of {ref} (on it: "
+                f"{known}); if it is right, name it with --external too"
             )
-    unused = outside - {inputs.name_key(o) for o in (*agreed, *dissenting)}
-    if unused:
-        raise InputError("--external names an organisation that neither agreed nor dissented")
-    # As the working party spells them, so a report never shows two spellings of one body.
-    agreed = [party.get(inputs.name_key(o), o) for o in agreed]
-    dissenting = [party.get(inputs.name_key(o), o) for o in dissenting]
-    return agreed, dissenting
+    if outside - {inputs.name_key(o) for o in names}:
+        raise InputError(f"--external names an organisation that {unused}")
+    return [party.get(inputs.name_key(o), o) for o in names]
 
 
 def record_agreement(

@@ -32,7 +32,7 @@ from bvflow.domain.notice import (
 from bvflow.domain.requirements import MeetingFact
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, Loaded, load, load_live, record_change, timing
-from bvflow.services.involvement import default_disclosure, paper_dicts, paper_row
+from bvflow.services.involvement import default_disclosure, on_the_party, paper_dicts, paper_row
 from bvflow.services.notices import Recipient, context_for, everyone, outbox_rows
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
@@ -494,8 +494,12 @@ def record_meeting(
     apologies: Sequence[str] = (),
     minutes: Path | None = None,
     disclosure: str | None = None,
+    external: Sequence[str] = (),
 ) -> MeetingView:
     """Record that a meeting was held: who attended, who sent apologies, and its minutes.
+
+    Each organisation is on the working party or named with ``external`` too (a guest body,
+    say), and is written as the working party spells it.
 
     A meeting counts as held (for the ``meeting`` requirement and in reports) only once
     recorded, and only after its start time. Recorded once; a mistake is corrected with a
@@ -524,6 +528,10 @@ def record_meeting(
             )
         if meeting.held_recorded_at is not None:
             raise RefusedError(ref, "record", f"meeting {meeting_id} has already been recorded")
+        named = on_the_party(repo.party_for(session, int(review.id or 0)), review.ref,
+                             [*present, *absent], external,
+                             "neither attended nor sent apologies")
+        present, absent = named[: len(present)], named[len(present) :]
         minutes_id = None
         if minutes is not None:
             level = disclosure or default_disclosure(session, int(review.id or 0))

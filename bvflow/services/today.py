@@ -59,11 +59,14 @@ class Today(View):
     items: list[Item] = field(default_factory=list)
     # What is wrong beyond any one review: notices from an address that reaches nobody.
     warnings: list[str] = field(default_factory=list)
+    # The live reviews looked at: none for --coordinator is a typo more often than a rest.
+    reviews: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "today": self.today,
             "coordinator": self.coordinator,
+            "reviews": self.reviews,
             "items": [i.as_dict() for i in self.items],
             "warnings": list(self.warnings),
         }
@@ -92,7 +95,8 @@ def today(app: App, coordinator: str | None = None) -> Today:
             items += _action_items(session, loaded, calendar, local_date(now))
     order = list(SECTIONS)
     items.sort(key=lambda i: (order.index(i.section), i.on or "", i.ref))
-    return Today(local_date(now).isoformat(), who, items, [unanswerable] if unanswerable else [])
+    return Today(local_date(now).isoformat(), who, items,
+                 [unanswerable] if unanswerable else [], len(reviews))
 
 
 def _item(review: Review, section: str, on: date | None, text: str, hint: str | None) -> Item:
