@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import mailbox
 from collections.abc import Callable
@@ -12,6 +10,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+import pytest
 import time_machine
 from conftest import Cli, Target, events, query
 
@@ -137,7 +136,8 @@ def test_a_preview_shows_a_change_a_review_could_make(
     for kind, words in moves.items():
         text = initialised.ok("notify", "preview", kind, "--review", ref).stdout
         assert words in text, (kind, text)
-        assert "Abandoned to Abandoned" not in text and "Challenge to Challenge" not in text
+        assert "Abandoned to Abandoned" not in text
+        assert "Challenge to Challenge" not in text
 
 
 def test_failed_messages_can_be_retried(initialised: Cli, new_review: Callable[..., str],
