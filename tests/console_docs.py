@@ -27,7 +27,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -260,10 +260,6 @@ def rewrite(path: Path, rewrites: list[tuple[int, int, str]]) -> None:
         text = text[:start] + new + text[start + length :]
     path.write_text(text, encoding="utf-8")
 
-
-def console_blocks(text: str) -> Iterator[str]:
-    """The fenced ``console`` blocks of a Markdown text (for the meta-tests)."""
-    yield from re.findall(r"^```console\n(.*?)^```", text, re.S | re.M)
 
 
 # --- the pytest plugin (``-p tests.console_docs`` in pyproject.toml) ------------------------

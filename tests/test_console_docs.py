@@ -16,7 +16,7 @@ from tests.console_docs import SYBIL, Session, commands, matches
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-UNEXECUTED = re.compile(r"^[ \t]*```(?:text|sh|bash|shell|console-not-run)\n(.*?)^[ \t]*```",
+UNEXECUTED = re.compile(r"^[ \t]*```(?:text|sh|bash|shell)\n(.*?)^[ \t]*```",
                         re.S | re.M)
 
 

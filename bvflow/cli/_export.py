@@ -57,6 +57,15 @@ def refuse_binary_on_terminal(fmt: str, out: Path | None) -> None:
         raise InputError(BINARY_ON_TERMINAL)
 
 
+# -o/--output, for every command that can write its result to a file instead of stdout.
+output_option: Final = click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of stdout (written whole, or not at all).",
+)
+
 OUTPUT_OPTIONS: Final = (
     click.option(
         "--format",
@@ -68,13 +77,7 @@ OUTPUT_OPTIONS: Final = (
     ),
     click.option("--json", "as_json", is_flag=True, help="Same as --format json."),
     click.option("--csv", "as_csv", is_flag=True, help="Same as --format csv."),
-    click.option(
-        "-o",
-        "--output",
-        "out",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Write to this file instead of stdout (written whole, or not at all).",
-    ),
+    output_option,
     click.option(
         "--force", is_flag=True, help="Replace the output file if it exists (never the database)."
     ),

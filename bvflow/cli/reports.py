@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bvflow.cli._base import State, emit_json, json_option, pass_state
-from bvflow.cli._export import deliver, refuse_binary_on_terminal
+from bvflow.cli._export import deliver, output_option, refuse_binary_on_terminal
 
 
 @click.group()
@@ -25,13 +25,7 @@ force_option = click.option(
 @click.option(
     "--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file instead of stdout.",
-)
+@output_option
 @click.option(
     "--audience",
     type=click.Choice(["public", "working-party", "internal"]),
@@ -116,13 +110,7 @@ def inspection(state: State, ref: str, out: Path, force: bool, as_json: bool) ->
     show_default=True,
     help="xlsx is a spreadsheet: give --output FILE or redirect stdout.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file instead of stdout (written whole, or not at all).",
-)
+@output_option
 @force_option
 @pass_state
 def programme(state: State, year: int | None, fmt: str, out: Path | None, force: bool) -> None:
