@@ -21,6 +21,7 @@ from bvflow.services import (
     party,
     performance,
     plan,
+    programme,
     reviews,
     setup,
 )
@@ -268,12 +269,17 @@ def _consult(app: App, clock: SimulatedClock, ref: str, folder: Path, say: Say) 
 def _open(app: App, say: Say) -> str:
     setup.init(app, "Exampleshire County Council (demo)", "england",
                sender="bestvalue@exampleshire.gov.uk")
-    ref = reviews.create_review(app, "Refuse collection", "Waste", "jo.bloggs@exampleshire.gov.uk")
+    item = programme.plan_review(
+        app, "Waste", START.year, "high", "The collection contract ends in March 2028"
+    )
+    _, ref = programme.start_item(
+        app, item.id, "jo.bloggs@exampleshire.gov.uk", title="Refuse collection"
+    )
     for name, email, organisation, category, role in PARTY:
         party.add_member(app, ref, name, email, organisation, category, role)
     say(
-        f"Opened {ref} 'Refuse collection' on {app.now():%A %d %B %Y} (simulated clock), with "
-        f"a working party of {len(PARTY)}."
+        f"Opened {ref} 'Refuse collection' from the {START.year} programme on "
+        f"{app.now():%A %d %B %Y} (simulated clock), with a working party of {len(PARTY)}."
     )
     return ref
 

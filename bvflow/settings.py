@@ -22,6 +22,8 @@ The keys are a user interface::
     review_opened = "template-id"
     [templates]
     dir = "my-templates"             # the council's own templates, searched first
+    [programme]
+    cycle_years = 5                  # every service reviewed within this many years
 
 Secrets are never stored here: only the names of the environment variables holding them.
 There is deliberately no clock setting.
@@ -83,6 +85,9 @@ class Settings:
     late_after_minutes: int = 60
     # [audit] allow_acting_for: may --actor name someone other than the login?
     allow_acting_for: bool = True
+    # [programme] cycle_years: every service is to be reviewed within this many years (the
+    # 1999 regime's five: Local Government Act 1999 s.5(2), SI 1999/3251 art. 5).
+    cycle_years: int = 5
 
     def from_header(self, authority_sender: str | None) -> str:
         """The From of every notice: [mail] from, else the authority's sender (``bvflow init
@@ -236,7 +241,9 @@ def _late(mail: Mapping[str, Any], where: str) -> int:
 def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     """Settings from parsed TOML; paths are relative to the settings file's folder."""
     where = str(source) if source else "settings"
-    _unknown(data, {"mail", "templates", "audit"}, where)
+    _unknown(data, {"mail", "templates", "audit", "programme"}, where)
+    programme = _table(data, "programme", where)
+    _unknown(programme, {"cycle_years"}, f"{where} [programme]")
     audit = _table(data, "audit", where)
     _unknown(audit, {"allow_acting_for"}, f"{where} [audit]")
     mail = _table(data, "mail", where)
@@ -267,7 +274,16 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
         lease_seconds=_lease(mail, where),
         late_after_minutes=_late(mail, where),
         allow_acting_for=_get(audit, "allow_acting_for", bool, True, f"{where} [audit]"),
+        cycle_years=_cycle(programme, where),
     )
+
+
+def _cycle(programme: Mapping[str, Any], where: str) -> int:
+    """The review cycle in years: 1 to 10."""
+    years = _get(programme, "cycle_years", int, 5, f"{where} [programme]")
+    if isinstance(years, bool) or not 1 <= years <= 10:
+        raise InputError(f"{where}: [programme] cycle_years must be a whole number from 1 to 10")
+    return int(years)
 
 
 def load_settings(path: Path | None, default_dir: Path) -> Settings:

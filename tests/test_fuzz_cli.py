@@ -101,6 +101,9 @@ BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("pi", "add"): {"name": "Indicator"},
     ("notify", "preview"): {"kind": "review_opened"},
     ("report", "inspection"): {"out": "pack.zip"},
+    ("programme", "add"): {"priority": "high"},
+    ("programme", "start"): {"item": "1"},
+    ("programme", "drop"): {"item": "1"},
 }
 # Long-running or self-contained: fuzzed elsewhere (test_scheduler, test_smoke).
 LEFT_OUT: Final = {("scheduler", "run"), ("demo",)}
@@ -197,6 +200,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli.ok("option", "criterion", REF, "Quality", "--weight", "60")
         cli.ok("action", "add", REF, "--title", "Food waste", "--owner",
                "sam@exampleshire.gov.uk", "--due", "2027-12-01")
+        cli.ok("programme", "add", "Libraries", "--year", "2027", "--priority", "high",
+               "--reason", "Visits halved")
         cli.ok("sweep")
     workflow = Path(__file__).parents[1] / "workflows" / "best-value.yaml"
     shutil.copy(workflow, folder / "workflow.yaml")

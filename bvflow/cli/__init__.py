@@ -78,6 +78,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "pi",
         "Performance indicators: baselines, targets, actuals and benchmarking.",
     ),
+    "programme": (
+        "programme",
+        "programme",
+        "The programme of reviews: which service is reviewed when, ranked by need.",
+    ),
     "proposal": (
         "involvement",
         "proposal",

@@ -29,6 +29,7 @@ from bvflow.services.audit import verify
 from bvflow.services.corrections import corrections_of
 from bvflow.services.meetings import notices_given, stored_rule
 from bvflow.services.performance import IndicatorView, comparisons, indicator_views
+from bvflow.services.programme import plan_against_actual
 from bvflow.services.reviews import event_dict
 from bvflow.store import Session, repo
 from bvflow.store.models import Meeting, Review
@@ -469,6 +470,8 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
         )
     if fmt == "csv":
         return to_csv(rows, PROGRAMME_FIELDS)
+    with app.db.read() as session:
+        plan = plan_against_actual(session, now, year, app.settings.cycle_years)
     svg = charts.timetable_svg(
         charts.Timetable([charts.StageRow(_row_label(r), None, _spans(r)) for r in rows]),
         "Programme of reviews",
@@ -482,6 +485,8 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
             "svg": svg,
             "year": year,
             "generated_at": now.isoformat(),
+            "late": [r for r in rows if r["overdue"]],
+            **plan,
         },
     )
 

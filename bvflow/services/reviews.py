@@ -33,7 +33,7 @@ from bvflow.services.meetings import notice_warnings
 from bvflow.services.notices import queue_for_event
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import DefinitionRow, Review, Suspension
-from bvflow.workflow_files import definition_from_source, resolve
+from bvflow.workflow_files import WorkflowFile, definition_from_source, resolve
 
 STATUSES = ("active", "suspended", "closed", "abandoned")
 
@@ -61,73 +61,86 @@ def create_review(
     found = resolve(workflow, app.workflows_dir)
     now = app.now()
     with app.db.write() as session:
-        repo.load_authority(session)
-        ref = repo.next_ref(session, local_date(now).year)
-        definition = found.definition
-        if repo.pin_definition(
-            session,
-            DefinitionRow(
-                digest=found.digest,
-                name=definition.name,
-                version=definition.version,
-                source_name=found.source_name,
-                source=found.source,
-                pinned_at=now,
-            ),
-        ):
-            repo.append_event(
-                session,
-                NewEvent(
-                    now,
-                    app.actor,
-                    "definition.pinned",
-                    ref,
-                    payload={
-                        "digest": found.digest,
-                        "workflow": definition.name,
-                        "version": definition.version,
-                        "source": found.source_name,
-                    },
-                ),
-            )
-        first = definition.first.name
-        review = repo.add_review(
-            session,
-            Review(
-                ref=ref,
-                title=title,
-                service=service,
-                coordinator=coordinator,
-                workflow=definition.name,
-                definition_digest=found.digest,
-                stage=first,
-                status="active",
-                stage_entered_at=now,
-                created_at=now,
-                updated_at=now,
-            ),
-        )
-        assert review.id is not None
-        repo.enter_stage(session, review.id, first, "created", now)
-        created = repo.append_event(
+        return open_review(session, app, now, found, title, service, coordinator)
+
+
+def open_review(
+    session: Session,
+    app: App,
+    now: datetime,
+    found: WorkflowFile,
+    title: str,
+    service: str,
+    coordinator: str,
+) -> str:
+    """Open a review in the caller's transaction (its inputs already checked)."""
+    repo.load_authority(session)
+    ref = repo.next_ref(session, local_date(now).year)
+    definition = found.definition
+    if repo.pin_definition(
+        session,
+        DefinitionRow(
+            digest=found.digest,
+            name=definition.name,
+            version=definition.version,
+            source_name=found.source_name,
+            source=found.source,
+            pinned_at=now,
+        ),
+    ):
+        repo.append_event(
             session,
             NewEvent(
                 now,
                 app.actor,
-                "review.created",
+                "definition.pinned",
                 ref,
-                None,
-                first,
-                {
-                    "title": title,
-                    "service": service,
-                    "coordinator": coordinator,
-                    "workflow": definition.name,
+                payload={
                     "digest": found.digest,
+                    "workflow": definition.name,
+                    "version": definition.version,
+                    "source": found.source_name,
                 },
             ),
         )
-        _announce(session, Loaded(review, definition, calendar_for(session)), created, now)
+    first = definition.first.name
+    review = repo.add_review(
+        session,
+        Review(
+            ref=ref,
+            title=title,
+            service=service,
+            coordinator=coordinator,
+            workflow=definition.name,
+            definition_digest=found.digest,
+            stage=first,
+            status="active",
+            stage_entered_at=now,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    assert review.id is not None
+    repo.enter_stage(session, review.id, first, "created", now)
+    created = repo.append_event(
+        session,
+        NewEvent(
+            now,
+            app.actor,
+            "review.created",
+            ref,
+            None,
+            first,
+            {
+                "title": title,
+                "service": service,
+                "coordinator": coordinator,
+                "workflow": definition.name,
+                "digest": found.digest,
+            },
+        ),
+    )
+    _announce(session, Loaded(review, definition, calendar_for(session)), created, now)
     return ref
 
 

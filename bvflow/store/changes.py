@@ -57,6 +57,7 @@ STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.OptionScore,
     models.PlanAction,
     models.Correction,
+    models.ProgrammeItem,
 )
 
 

@@ -454,3 +454,21 @@ class PlanAction(SQLModel, table=True):
     added_by: str
     added_at: datetime = Field(sa_column=_instant())
     updated_at: datetime = Field(sa_column=_instant())
+
+
+class ProgrammeItem(SQLModel, table=True):
+    """A service planned for review in a year, with the priority and reason the authority
+    gave; ``review_ref`` is the review started from it."""
+
+    __tablename__ = "programme_items"
+    id: int | None = Field(default=None, primary_key=True)
+    service: str
+    year: int = Field(index=True)
+    priority: str  # high | medium | low
+    reason: str
+    status: str = "planned"  # planned | started | dropped
+    review_ref: str | None = None
+    status_reason: str | None = None
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+    updated_at: datetime = Field(sa_column=_instant())

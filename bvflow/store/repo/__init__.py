@@ -67,6 +67,11 @@ from bvflow.store.repo.performance import (
     set_indicator_value,
     set_score,
 )
+from bvflow.store.repo.programme import (
+    add_programme_item,
+    load_programme_item,
+    programme_items,
+)
 from bvflow.store.repo.reviews import (
     ReviewFilter,
     add_closure,
@@ -101,6 +106,9 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "add_programme_item",
+    "load_programme_item",
+    "programme_items",
     "queued_times",
     "messages_queued_until",
     "bank_holidays",
