@@ -29,6 +29,7 @@ from bvflow.services.app import App
 from bvflow.services.audit import checkpoint, verify
 from bvflow.services.delivery import sweep
 from bvflow.services.outbox import list_messages
+from bvflow.services.publish import publish
 from bvflow.settings import Settings
 from bvflow.store.database import Database
 
@@ -146,6 +147,8 @@ def _stage_work(
             kind="cabinet",
         )
         say(f"  the deciding meeting, {decides:%A %d %B %Y}, needs {cabinet.notice}")
+        site = publish(app, folder.parent / "site")
+        say(f"  the public site published, {site.files} files: its public notice runs from now")
 
 
 BENCHMARKS = """authority,code,period,value

@@ -88,6 +88,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "proposal",
         "Proposals circulated to the working party for discussion.",
     ),
+    "publish": (
+        "publish",
+        "publish",
+        "The public site: the programme, a page per review, an Atom feed; static HTML.",
+    ),
     "report": (
         "reports",
         "report",

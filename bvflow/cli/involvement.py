@@ -494,12 +494,16 @@ def meeting_list(state: State, ref: str, as_json: bool) -> None:
                 if m.status == "cancelled"
                 else _notice_cell(
                     m.notice_days, m.members, m.override_reason, m.short_notice_accepted
-                ),
+                )
+                + ("; public notice short" if m.public_short else ""),
             )
             for m in found
         ],
         ("ID", "WHEN", "STATUS", "STAGE", "KIND", "TITLE", "PLACE", "NOTICE"),
     )
+    for m in found:
+        if m.public_short:
+            click.echo(f"meeting {m.id}: {m.public_notice}")
 
 
 def _notice_cell(

@@ -54,6 +54,7 @@ ACTIONS: Final = frozenset(
         "programme.planned",
         "programme.started",
         "proposal.circulated",
+        "publication.published",
         "review.abandoned",
         "review.advanced",
         "review.amended",

@@ -25,10 +25,12 @@ from bvflow.domain.dates import long_date as _day
 from bvflow.domain.involvement import DISCLOSURES, ROLES, paper_disclosure
 from bvflow.domain.notice import (
     MEETING_KINDS,
+    STATUTORY_KINDS,
     NoticeRule,
     key_decision_allowed,
     rule_for,
 )
+from bvflow.domain.publication import PublicNotice, public_notice
 from bvflow.domain.requirements import MeetingFact
 from bvflow.errors import InputError, RefusedError
 from bvflow.services.app import App, Loaded, load, load_live, record_change, timing
@@ -79,6 +81,10 @@ class MeetingView(View):
     minutes_id: int | None = None
     # Its time has passed and it is not recorded yet ('to record' in meeting list).
     to_record: bool = False
+    # A committee, cabinet or council meeting: its public notice, counted from when
+    # bvflow publish first put it and its public papers on the site.
+    public_notice: str | None = None
+    public_short: bool = False
 
 
 
@@ -159,6 +165,38 @@ def notices_given(
             )
         )
     return found
+
+
+def public_notice_of(
+    session: Session, loaded: Loaded, meeting: Meeting, now: datetime
+) -> PublicNotice | None:
+    """The public notice of a statutory meeting from its publication (None for a working-party
+    or public meeting, whose notice the council agreed): from the first publication of its
+    current time and of each of its public papers (bvflow.domain.publication)."""
+    if meeting.kind not in STATUTORY_KINDS or meeting.status == "cancelled":
+        return None
+    rows = repo.publications_for(session, [int(meeting.id or 0)])
+    at = meeting.starts_at
+    notice = next(
+        (r.published_at for r in rows if r.subject == "notice" and r.starts_at == at), None
+    )
+    public = [
+        e.id
+        for e in repo.evidence_by_ids(session, json.loads(meeting.papers or "[]"))
+        if e.disclosure == "public" and e.withdrawn_at is None
+    ]
+    papers = {r.evidence_id: r.published_at for r in reversed(rows) if r.subject == "paper"}
+    first = repo.first_publication(session)
+    day = local_date
+    return public_notice(
+        stored_rule(meeting, loaded.calendar.nation),
+        loaded.calendar,
+        day(meeting.starts_at),
+        day(min(now, meeting.starts_at)),
+        day(notice) if notice else None,
+        [day(papers[i]) if i in papers else None for i in public],
+        judged=bool(rows) or (first is not None and first < meeting.starts_at),
+    )
 
 
 def _meeting_view(row: Meeting, nation: str, members: Sequence[NoticeGiven] = ()) -> MeetingView:
@@ -612,15 +650,22 @@ def meetings(app: App, ref: str) -> list[MeetingView]:
     now = app.now()
     with app.db.read() as session:
         loaded = load(session, ref)
-        return [
-            replace(
-                _meeting_view(m, loaded.calendar.nation, notices_given(session, loaded, m, now)),
-                to_record=m.status == "scheduled"
-                and m.held_recorded_at is None
-                and m.starts_at <= now,
+        found = []
+        for m in repo.meetings_for(session, int(loaded.review.id or 0)):
+            public = public_notice_of(session, loaded, m, now)
+            found.append(
+                replace(
+                    _meeting_view(
+                        m, loaded.calendar.nation, notices_given(session, loaded, m, now)
+                    ),
+                    to_record=m.status == "scheduled"
+                    and m.held_recorded_at is None
+                    and m.starts_at <= now,
+                    public_notice=public.describe() if public else None,
+                    public_short=bool(public and public.short),
+                )
             )
-            for m in repo.meetings_for(session, int(loaded.review.id or 0))
-        ]
+        return found
 
 
 def _shortfall(notice: NoticeGiven, days: int) -> str:
@@ -679,6 +724,9 @@ def notice_warnings(session: Session, loaded: Loaded, now: datetime) -> list[str
     review = loaded.review
     found = []
     for m, rule, days, short in _meetings_now(session, loaded, now):
+        public = public_notice_of(session, loaded, m, now)
+        if public is not None and public.short:
+            found.append(f"meeting {m.id} '{m.title}' public notice: {public.describe()}")
         if not short or m.short_notice_accepted:
             continue
         tense = "was" if m.starts_at <= now else "is"

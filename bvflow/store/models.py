@@ -472,3 +472,21 @@ class ProgrammeItem(SQLModel, table=True):
     added_by: str
     added_at: datetime = Field(sa_column=_instant())
     updated_at: datetime = Field(sa_column=_instant())
+
+
+class Publication(SQLModel, table=True):
+    """When ``bvflow publish`` first put a meeting's notice (its time and place, with the
+    agenda) or one of its public papers on the public site: for a committee, cabinet or
+    council meeting the public notice counts from then (Local Government Act 1972 s.100B).
+    A notice row is kept per time announced (a meeting moved needs its notice again); a paper
+    row once per paper."""
+
+    __tablename__ = "publications"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    meeting_id: int = Field(foreign_key="meetings.id", index=True)
+    subject: str  # notice | paper
+    evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+    starts_at: datetime = Field(sa_column=_instant())  # the meeting's time when published
+    published_at: datetime = Field(sa_column=_instant())
+    published_by: str

@@ -72,6 +72,12 @@ from bvflow.store.repo.programme import (
     load_programme_item,
     programme_items,
 )
+from bvflow.store.repo.publication import (
+    add_publication,
+    first_publication,
+    publications_for,
+    record_as_at,
+)
 from bvflow.store.repo.reviews import (
     ReviewFilter,
     add_closure,
@@ -107,6 +113,7 @@ from bvflow.store.repo.reviews import (
 
 __all__ = [
     "add_programme_item",
+    "add_publication",
     "load_programme_item",
     "programme_items",
     "queued_times",
@@ -146,6 +153,7 @@ __all__ = [
     "existing_keys",
     "find_authority",
     "find_events",
+    "first_publication",
     "find_messages",
     "find_reviews",
     "indicator",
@@ -178,6 +186,8 @@ __all__ = [
     "party_member",
     "pin_definition",
     "proposals_for",
+    "publications_for",
+    "record_as_at",
     "queue_messages",
     "refs_by_id",
     "remove_watcher",

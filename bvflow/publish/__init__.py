@@ -1,0 +1,1 @@
+"""The public site's pages: Jinja2 templates of plain HTML and one CSS file, no script."""
