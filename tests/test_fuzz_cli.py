@@ -104,6 +104,7 @@ BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("programme", "add"): {"priority": "high"},
     ("programme", "start"): {"item": "1"},
     ("programme", "drop"): {"item": "1"},
+    ("publish",): {"out": "site"},
 }
 # Long-running or self-contained: fuzzed elsewhere (test_scheduler, test_smoke).
 LEFT_OUT: Final = {("scheduler", "run"), ("demo",)}

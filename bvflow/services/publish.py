@@ -34,6 +34,8 @@ from bvflow.domain.calendar import local_date
 from bvflow.domain.dates import long_date, long_instant
 from bvflow.domain.involvement import AGREEMENT_ITEMS
 from bvflow.domain.notice import MEETING_KINDS, STATUTORY_KINDS
+from bvflow.domain.requirements import ProposalRequirement
+from bvflow.domain.text import refused_character
 from bvflow.errors import InputError
 from bvflow.files import protected_paths
 from bvflow.publish.render import render_page, style_sheet
@@ -83,6 +85,18 @@ class PublishResult(View):
 def check_out(out: Path, database: Path | None) -> Path:
     """Refuse a folder that is a symlink, a file, the database's own folder, or a non-empty
     folder bvflow did not write (it would be wiped)."""
+    problem = refused_character(str(out))
+    if problem is not None:
+        raise InputError(f"the folder's name contains {problem}")
+    if not str(out).strip():
+        raise InputError("--out needs a folder")
+    try:
+        return _check_out(out, database)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot publish to {str(out)[:80]!r}: {exc}") from exc
+
+
+def _check_out(out: Path, database: Path | None) -> Path:
     if out.is_symlink():
         raise InputError(f"{out} is a symbolic link; give the real folder")
     if out.exists() and not out.is_dir():
@@ -115,18 +129,22 @@ def _existing(out: Path) -> dict[str, bytes]:
 
 def _stage(out: Path, files: dict[str, bytes]) -> Path:
     """The site built in a new folder beside ``out``, ready to swap in."""
-    build = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    for name, data in files.items():
-        path = build / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    build.chmod(0o755)
+    build = Path(tempfile.mkdtemp(prefix=f".{out.name[:100]}.building-", dir=out.parent))
+    try:
+        for name, data in files.items():
+            path = build / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        build.chmod(0o755)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
     return build
 
 
 def _swap(build: Path, out: Path) -> None:
     """Put the built folder where ``out`` is: two renames, the old site removed after."""
-    old = out.parent / f".{out.name}.old-{build.name.rsplit('-', 1)[-1]}"
+    old = out.parent / f".{out.name[:100]}.old-{build.name.rsplit('-', 1)[-1]}"
     if out.exists():
         out.rename(old)
     build.rename(out)
@@ -271,8 +289,6 @@ def _consultation(
 
 
 def _proposal_days(loaded: Loaded, stage: str) -> int | None:
-    from bvflow.domain.requirements import ProposalRequirement
-
     if not loaded.definition.has_stage(stage):
         return None
     for requirement in loaded.definition.stage(stage).guards:
@@ -492,7 +508,10 @@ def publish(app: App, out: Path) -> PublishResult:
                     session, NewEvent(now, app.actor, "publication.published", payload=payload)
                 ).seq
                 if changed:
-                    build = _stage(target, site.files)
+                    try:
+                        build = _stage(target, site.files)
+                    except OSError as exc:
+                        raise InputError(f"cannot write the site beside {out}: {exc}") from exc
         if build is not None:
             _swap(build, target)
     finally:
