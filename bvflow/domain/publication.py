@@ -1,11 +1,17 @@
 """The public notice of a committee, cabinet or council meeting, counted from publication.
 
-The access-to-information rules make a meeting's time and place, its agenda and the reports
-for it public a number of clear days ahead (Local Government Act 1972 ss.100A(6)(a) and
-100B(3), inserted by the Local Government (Access to Information) Act 1985: five clear days
-in England by SI 2002/715; three in Wales, where s.100A(6)(aa) adds electronic publication,
-as amended by the Local Government and Elections (Wales) Act 2021 Sch 4; Local Government
-(Scotland) Act 1973 ss.50A and 50B; Local Government Act (Northern Ireland) 2014 Sch 5).
+The access-to-information rules (Part VA of the Local Government Act 1972, inserted by the
+Local Government (Access to Information) Act 1985) make a meeting's time and place, its
+agenda and the reports for it public a number of clear days ahead. England: public notice
+(s.100A(6)(a)) and the agenda and reports open to inspection (s.100B(3)) five clear days
+before, by SI 2002/715. Wales: the notice published electronically (s.100A(6)(aa)) and the
+agenda and reports published electronically (s.100BA(1) and (3)) three clear days before,
+"or, if the meeting is convened at shorter notice, then at the time it is convened";
+electronic publication is publication on the council's website (s.270(1A)); all inserted by
+the Local Government and Elections (Wales) Act 2021 Sch 4 Part 1. Scotland: Local Government
+(Scotland) Act 1973 ss.50A and 50B; Northern Ireland: Local Government Act (Northern
+Ireland) 2014 Sch 5.
+
 When the council publishes with ``bvflow publish``, that notice runs from the moment the
 site first carried the meeting at its time and every public paper for it: the latest of
 those first publications. Clear days are counted as the meeting's rule counts them

@@ -487,10 +487,10 @@ def publish(app: App, out: Path) -> PublishResult:
     transaction with the rows of the publication clock. Nothing changed: nothing written."""
     target = check_out(out, app.db.path)
     now = app.now()
-    before = _existing(target)
     build = None
     try:
         with app.db.write() as session:
+            before = _existing(target)  # read under the write lock: two runs take turns
             site = _build(session, app, now)
             digest = _digest(site.files)
             changed = site.files != before
