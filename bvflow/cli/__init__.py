@@ -91,7 +91,7 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
     "publish": (
         "publish",
         "publish",
-        "The public site: the programme, a page per review, an Atom feed; static HTML.",
+        "Write the public site: the programme of reviews, a page per review, an Atom feed.",
     ),
     "report": (
         "reports",

@@ -317,6 +317,7 @@ def _review_page(
     when = timing(session, loaded, max(as_at, review.stage_entered_at))
     overrides = _overrides(session, review.ref)
     live = review.status in ("active", "suspended")
+    appraisal = appraisal_of(session, review_id)
     page = {
         "ref": review.ref,
         "title": review.title,
@@ -363,8 +364,8 @@ def _review_page(
             {(m.organisation, m.category) for m in repo.party_for(session, review_id)}
         ),
         "chosen": [
-            {"name": o["name"], "rationale": appraisal_of(session, review_id).rationale}
-            for o in appraisal_of(session, review_id).as_dict()["options"] if o["chosen"]
+            {"name": o.name, "rationale": appraisal.rationale}
+            for o in appraisal.ranked if o.chosen
         ],
         "actions": [
             {"title": a.title, "due": a.due, "status": a.status}
