@@ -257,7 +257,7 @@ def test_the_programme_shows_the_actions_being_monitored(
     assert sheet is not None
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0][-2:] == ["actions_open", "actions_overdue"]
-    assert cells[1][0] == closed and cells[1][-2:] == [2, 2]
+    assert (cells[1][0], cells[1][-2:]) == (closed, [2, 2])
 
     # All done: the table empties.
     for action in ("1", "2"):
