@@ -46,8 +46,9 @@ class MonitoredAction(View):
 
 
 def monitored(review: Review, actions: Sequence[PlanAction], today: date) -> list[MonitoredAction]:
-    """The open actions of ``review`` if it is closed (a live review's plan is still its
-    own business; an abandoned review's is not monitored)."""
+    """The open actions of ``review`` if it is closed: the plan that outlives its review (a
+    live review's actions are followed in its own stages; an abandoned review's plan ended
+    with it)."""
     if review.status != "closed":
         return []
     return [
