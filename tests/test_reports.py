@@ -50,12 +50,13 @@ def test_html_report_has_every_section_and_both_charts(initialised: Cli, reviewe
     html = report(initialised, reviewed)
     page = parse(html)
     assert {"overrides", "timetable", "agreements", "involvement", "performance", "options",
-            "plan", "evidence"} <= page.ids
+            "plan", "monitoring", "evidence"} <= page.ids
     assert page.tags.count("svg") == 3  # the timetable and two indicator trends
     # Every column header says it is one; the tables sharing a heading are named.
     assert "<th>" not in html
     assert re.findall(r"<caption>([^<]*)</caption>", html) == [
-        "Working party", "Involvement activities", "Meetings", "Proposals circulated"]
+        "Working party", "Involvement activities", "Meetings", "Proposals circulated",
+        "Targets against actuals"]
     text = " ".join(page.text)
     assert "Members <em>agreed</em> to shorten" in text  # shown as text, not markup
     assert "GMB <i>objects</i>" in text
@@ -133,7 +134,7 @@ def test_programme_in_every_format(initialised: Cli, reviewed: str,
     csv_out = initialised.ok("report", "programme", "--format", "csv")
     csv_text = csv_out.stdout
     assert csv_text.splitlines()[0] == ("\ufeffref,title,service,stage,status,created_on,due_on,"
-                                        "overdue,workflow")
+                                        "overdue,workflow,actions_open,actions_overdue")
     # UTF-8 with its mark and CRLF line ends (RFC 4180), as spreadsheets expect; the runner's
     # text folds CRLF, so the bytes are read.
     raw = csv_out.stdout_bytes

@@ -70,3 +70,11 @@ def appraise(
         total = sum(weights[c] * s for c, s in given.items()) / whole
         found.append(Appraised(option, round(total, 4), len(given), option == chosen))
     return sorted(found, key=lambda a: (-a.total, a.name))
+
+
+def against_target(target: float, actual: float | None, higher_is_better: bool) -> str:
+    """A period's actual against its target: ``met``, ``not met``, or ``no figure yet``."""
+    if actual is None:
+        return "no figure yet"
+    met = actual >= target if higher_is_better else actual <= target
+    return "met" if met else "not met"

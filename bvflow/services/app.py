@@ -98,6 +98,16 @@ def load_live(app: App, ref: str, action: str) -> Loaded:
     return loaded
 
 
+def load_monitored(app: App, ref: str, action: str) -> Loaded:
+    """Read a review whose improvement plan is still monitored: a live one, or a closed one
+    (its actions stay open after the review closes); an abandoned one is refused."""
+    with app.db.read() as session:
+        loaded = load(session, ref)
+    if loaded.review.status == "abandoned":
+        raise RefusedError(loaded.review.ref, action, "it is abandoned")
+    return loaded
+
+
 def record_change(
     session: Session, app: App, now: datetime, loaded: Loaded, action: str, payload: dict[str, Any]
 ) -> SealedEvent:

@@ -86,7 +86,10 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
     actions = repo.open_actions_by_review(session)
     entries = repo.open_stage_entries(session)
     rows: list[OutboxMessage] = []
-    for review in repo.reviews_by_status(session, "active"):
+    # A closed review's plan is still monitored: its open actions keep their reminders
+    # (but its stages have none). A suspended or abandoned review gets none.
+    closed = [r for r in repo.reviews_by_status(session, "closed") if r.id in actions]
+    for review in [*repo.reviews_by_status(session, "active"), *closed]:
         assert review.id is not None
         source = definitions[review.definition_digest]
         loaded = Loaded(review, definition_from_source(source.source, source.name), calendar)
@@ -97,7 +100,10 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
         ]
         timing = timing_from(loaded, now, relevant)
         people = recipients(review, watchers.get(review.id, []), party=party.get(review.id, []))
-        rows += reminder_rows(loaded, authority, timing, entries.get(review.id, 0), people, now)
+        if review.status == "active":
+            rows += reminder_rows(
+                loaded, authority, timing, entries.get(review.id, 0), people, now
+            )
         for action in actions.get(review.id, []):
             rows += action_rows(loaded, authority, action, people, timing.today, now)
     return rows

@@ -14,9 +14,9 @@ from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.domain.performance import Benchmark, benchmark
-from bvflow.errors import InputError
+from bvflow.errors import InputError, RefusedError
 from bvflow.files import read_text_input
-from bvflow.services.app import App, Loaded, load_live, record_change
+from bvflow.services.app import App, Loaded, load_live, load_monitored, record_change
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import Comparator, Indicator, IndicatorValue
@@ -137,12 +137,21 @@ def add_indicator(
 
 
 def record_value(app: App, ref: str, code_: str, kind: str, when: str, value: float) -> None:
-    """Record a target or an actual for a period (replacing an earlier figure, audited)."""
+    """Record a target or an actual for a period (replacing an earlier figure, audited).
+
+    A closed review's actuals may still be recorded (its monitoring goes on), never its
+    targets: they are what the review agreed."""
     if kind not in ("target", "actual"):
         raise InputError("kind must be target or actual")
     when = period(when)
     value = inputs.number(value, "the value")
-    loaded = load_live(app, ref, "change the indicators of")
+    doing = "record an actual for" if kind == "actual" else "set a target for"
+    loaded = load_monitored(app, ref, doing)
+    if kind == "target" and loaded.review.status == "closed":
+        raise RefusedError(
+            loaded.review.ref, doing, "it is closed, and the targets it agreed stand (only "
+            "actuals may be recorded while its plan is monitored)"
+        )
     now = app.now()
     with app.db.write() as session:
         row = repo.indicator(session, int(loaded.review.id or 0), code(code_))

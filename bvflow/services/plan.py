@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from bvflow import inputs
 from bvflow.errors import InputError
-from bvflow.services.app import App, Loaded, load_live, record_change
+from bvflow.services.app import App, Loaded, load_live, load_monitored, record_change
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import PlanAction
@@ -96,13 +96,16 @@ def update_action(
     due: date | None = None,
     owner: str | None = None,
 ) -> ActionView:
-    """Change an action's status, due date or owner (audited, with the values before)."""
+    """Change an action's status, due date or owner (audited, with the values before).
+
+    A closed review's plan is still monitored, so its actions may be updated; an abandoned
+    review's may not."""
     if status is None and due is None and owner is None:
         raise InputError("give --status, --due or --owner")
     if status is not None and status not in STATUSES:
         raise InputError(f"status must be one of {', '.join(STATUSES)}")
     owner = inputs.email(owner) if owner is not None else None
-    loaded = load_live(app, ref, "update an action of")
+    loaded = load_monitored(app, ref, "update an action of")
     now = app.now()
     with app.db.write() as session:
         row = repo.load_action(session, int(loaded.review.id or 0), action_id)

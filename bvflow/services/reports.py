@@ -28,6 +28,7 @@ from bvflow.services.appraisal import appraisal_of
 from bvflow.services.audit import verify
 from bvflow.services.corrections import corrections_of
 from bvflow.services.meetings import notices_given, stored_rule
+from bvflow.services.monitoring import counts, is_overdue, monitored, monitoring_of
 from bvflow.services.performance import IndicatorView, comparisons, indicator_views
 from bvflow.services.programme import plan_against_actual
 from bvflow.services.reviews import event_dict
@@ -177,6 +178,8 @@ class ReportData:
     actions: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    # Targets against actuals and the plan's progress (bvflow.services.monitoring).
+    monitoring: dict[str, Any] = field(default_factory=dict)
     as_of: str | None = None  # the moment shown, when replayed from the chain
     as_of_seq: int | None = None
 
@@ -285,6 +288,7 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
     review = loaded.review
     review_id = int(review.id or 0)
     when = timing(session, loaded, now)
+    today = local_date(now)
     overrides = _overrides(session, review.ref, audience)
     papers, withheld, level = _papers(session, review_id, allowed)
     proposals = [
@@ -368,9 +372,11 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
                 "due": a.due.isoformat(),
                 "indicator": a.indicator_code,
                 "status": a.status,
+                "overdue": is_overdue(a, today),
             }
             for a in repo.actions_for(session, review_id)
         ],
+        monitoring=monitoring_of(session, review_id, today),
     )
 
 
@@ -453,7 +459,8 @@ def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[
 
 
 PROGRAMME_FIELDS: Final = (
-    "ref", "title", "service", "stage", "status", "created_on", "due_on", "overdue", "workflow"
+    "ref", "title", "service", "stage", "status", "created_on", "due_on", "overdue", "workflow",
+    "actions_open", "actions_overdue",
 )
 
 
@@ -486,6 +493,7 @@ def programme(app: App, year: int | None = None, fmt: str = "html") -> str:
             "year": year,
             "generated_at": now.isoformat(),
             "late": [r for r in rows if r["overdue"]],
+            "monitored": [a for r in rows for a in r["monitored_actions"]],
             **plan,
         },
     )
@@ -501,23 +509,27 @@ def programme_xlsx(app: App, year: int | None = None) -> bytes:
 def _programme_rows(
     app: App, year: int | None, now: datetime
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The authority's name, and a row for each review opened or running in ``year``."""
+    """The authority's name, and a row for each review opened or running in ``year``, or
+    closed earlier with improvement-plan actions still open (its plan is still monitored)."""
+    today = local_date(now)
     with app.db.read() as session:
         authority = repo.load_authority(session).name
+        plans = repo.open_actions_by_review(session)
         rows: list[dict[str, Any]] = []
         for review in repo.find_reviews(session, repo.ReviewFilter()):
-            # Opened in the year, or running during it (up to today, or to when it ended).
-            created = local_date(review.created_at)
-            running = review.status in ("active", "suspended")
-            ended = local_date(now if running else review.updated_at)
-            if year is not None and not created.year <= year <= ended.year:
-                continue
-            loaded = load(session, review.ref)
+            review_id = int(review.id or 0)
             entries = [
                 (e.stage, local_date(e.entered_at), local_date(e.left_at or now))
-                for e in repo.stage_entries(session, int(review.id or 0))
+                for e in repo.stage_entries(session, review_id)
             ]
+            actions = plans.get(review_id, [])
+            watched = monitored(review, actions, today)
+            if year is not None and not _in_year(review, entries, year, now, bool(watched)):
+                continue
+            loaded = load(session, review.ref)
+            running = review.status in ("active", "suspended")
             when = timing(session, loaded, now) if running else None
+            opened, overdue = counts(review, actions, today)
             rows.append(
                 {
                     "ref": review.ref,
@@ -525,14 +537,38 @@ def _programme_rows(
                     "service": review.service,
                     "stage": review.stage,
                     "status": review.status,
-                    "created_on": created.isoformat(),
+                    "created_on": local_date(review.created_at).isoformat(),
                     "entries": entries,
                     "workflow": loaded.definition.name,
                     "due_on": when.target.isoformat() if when and when.target else None,
                     "overdue": bool(when and when.overdue),
+                    "actions_open": opened,
+                    "actions_overdue": overdue,
+                    "monitored_actions": [a.as_dict() for a in watched],
                 }
             )
     return authority, rows
+
+
+def _in_year(
+    review: Review,
+    entries: list[tuple[str, date, date]],
+    year: int,
+    now: datetime,
+    monitored_: bool,
+) -> bool:
+    """Opened in the year, or running during it (up to today, or to when it ended), or
+    closed before it with actions still being monitored."""
+    created = local_date(review.created_at)
+    if review.status in ("active", "suspended"):
+        ended = local_date(now)
+    elif review.status == "closed" and entries:
+        # The day it closed: a closed review's version (and updated_at) still moves when
+        # its actions are updated during monitoring.
+        ended = entries[-1][1]
+    else:
+        ended = local_date(review.updated_at)
+    return created.year <= year <= ended.year or (monitored_ and created.year <= year)
 
 
 def _row_label(row: dict[str, Any]) -> str:

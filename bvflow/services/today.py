@@ -2,7 +2,7 @@
 
 Stages that can be advanced, stages overdue, due dates within a week of working days,
 meetings to record and those in the next fortnight, notices not delivered, and
-improvement-plan actions due.
+improvement-plan actions due, a closed review's among them (its plan is still monitored).
 Each item says what to do next. It only reads.
 """
 
@@ -80,15 +80,21 @@ def today(app: App, coordinator: str | None = None) -> Today:
     with app.db.read() as session:
         calendar = calendar_for(session)
         unanswerable = app.settings.unanswerable(repo.load_authority(session).sender)
+        # A closed review whose plan still has open actions is being monitored.
+        monitored = repo.open_actions_by_review(session)
         reviews = [
             r
             for r in repo.find_reviews(session, repo.ReviewFilter())
-            if r.status in ("active", "suspended")
+            if (r.status in ("active", "suspended") or (r.status == "closed" and r.id in monitored))
             and (who is None or r.coordinator.lower() == who)
         ]
         late = now - timedelta(minutes=app.settings.late_after_minutes)
         for review in reviews:
             loaded = load(session, review.ref, calendar)
+            if review.status == "closed":
+                items += _notice_items(session, loaded, late)
+                items += _action_items(session, loaded, calendar, local_date(now))
+                continue
             items += _stage_items(session, loaded, now)
             items += _meeting_items(session, loaded, now)
             items += _notice_items(session, loaded, late)
@@ -237,6 +243,8 @@ def _action_items(
             continue
         due = _day(action.due)
         text = f"action {action.id} '{action.title}' ({action.owner}) {tense} due {due}"
+        if review.status == "closed":
+            text += " (the review is closed; its plan is still monitored)"
         found.append(_item(review, "action", action.due, text, f"bvflow action list {review.ref}"))
     return found
 
