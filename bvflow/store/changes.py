@@ -58,6 +58,7 @@ STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.PlanAction,
     models.Correction,
     models.ProgrammeItem,
+    models.InvolvementPlanEntry,
 )
 
 
