@@ -335,15 +335,6 @@ def _gather(session: Session, now: datetime, year: int | None, ref: str | None
     records = [_record(session, r) for r in reviews]
     rows = repo.plan_entries(session)
     planned = [r for r in rows if r.status == "planned"]
-    by_review: list[dict[str, Any]] = []
-    judged: list[dict[str, Any]] = []
-    for record in records:
-        review = record.loaded.review
-        mine = [_judged(r, record.contacts, record.members.get(r.category, 0), today, record)
-                for r in planned if r.review_id == review.id]
-        judged += mine
-        by_review.append({"ref": review.ref, "title": review.title, "service": review.service,
-                          "status": review.status, "stage": review.stage, "plan": mine})
     everywhere = [c for rec in records for c in rec.contacts
                   if year is None or c.on.year == year]
     authority_plan = []
@@ -354,7 +345,15 @@ def _gather(session: Session, now: datetime, year: int | None, ref: str | None
                 all_members[category] = all_members.get(category, 0) + count
         authority_plan = [_judged(r, everywhere, all_members.get(r.category, 0), today, None)
                           for r in planned if r.review_id is None and r.year == year]
-        judged += authority_plan
+    judged = list(authority_plan)
+    by_review: list[dict[str, Any]] = []
+    for record in records:
+        review = record.loaded.review
+        mine = [_judged(r, record.contacts, record.members.get(r.category, 0), today, record)
+                for r in planned if r.review_id == review.id]
+        judged += mine
+        by_review.append({"ref": review.ref, "title": review.title, "service": review.service,
+                          "status": review.status, "stage": review.stage, "plan": mine})
     categories = _categories(records, judged)
     return {
         "year": year,
