@@ -17,6 +17,7 @@ from bvflow.services import (
     appraisal,
     evidence,
     involvement,
+    involvement_plan,
     meetings,
     party,
     performance,
@@ -280,11 +281,30 @@ def _open(app: App, say: Say) -> str:
     )
     for name, email, organisation, category, role in PARTY:
         party.add_member(app, ref, name, email, organisation, category, role)
+    _plan_involvement(app, ref)
     say(
         f"Opened {ref} 'Refuse collection' from the {START.year} programme on "
         f"{app.now():%A %d %B %Y} (simulated clock), with a working party of {len(PARTY)}."
     )
     return ref
+
+
+# The review's strategic plan for involvement (the authority's for the year adds tenants by
+# June); the pensioners' focus group never happens, so `bvflow report involvement` shows
+# the gap.
+INVOLVEMENT_PLAN = [
+    ("trade_union", ("workshop", "working_party"), "consult"),
+    ("tenants", ("workshop",), "consult"),
+    ("users", ("user_panel", "survey"), "consult"),
+    ("pensioners", ("focus_group",), "consult"),
+]
+
+
+def _plan_involvement(app: App, ref: str) -> None:
+    for category, methods, stage in INVOLVEMENT_PLAN:
+        involvement_plan.plan_involvement(app, ref, None, category, methods, stage)
+    involvement_plan.plan_involvement(app, None, START.year, "tenants", ["workshop"],
+                                      by=f"{START.year}-06", note="Every review in the year")
 
 
 def _challenge(app: App, clock: SimulatedClock, ref: str, say: Say) -> None:

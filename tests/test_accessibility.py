@@ -3,7 +3,8 @@
 axe-core's WCAG 2.2 A and AA rules must find nothing, and its best-practice rules (landmarks,
 heading order) nothing either. The pages are the review report for each audience, as it
 stands and as it stood, for a review in every state; the inspection pack's report; the
-programme; and every notice, as previewed and as delivered.
+programme; the involvement plan against the record; and every notice, as previewed and as
+delivered.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ def pages(initialised: Cli, reviewed: str, new_review: Callable[..., str],
     save("programme.html", "report", "programme")
     save("programme-2027.html", "report", "programme", "--year", "2027")
     save("programme-none.html", "report", "programme", "--year", "2026")
+    cli.ok("involvement", "plan", "add", reviewed, "--category", "pensioners", "--method",
+           "focus_group", "--stage", "consult")
+    cli.ok("involvement", "plan", "add", "--year", "2027", "--category", "youth", "--method",
+           "survey", "--by", "2027-06")
+    save("involvement.html", "report", "involvement", "--year", "2027")
+    save("involvement-review.html", "report", "involvement", reviewed)
+    save("involvement-none.html", "report", "involvement", "--year", "2026")
     cli.ok("report", "inspection", reviewed, "-o", str(tmp_path / "pack.zip"))
     with zipfile.ZipFile(tmp_path / "pack.zip") as pack:
         (out / "inspection-report.html").write_bytes(pack.read("report.html"))

@@ -105,6 +105,9 @@ BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("programme", "start"): {"item": "1"},
     ("programme", "drop"): {"item": "1"},
     ("publish",): {"out": "site"},
+    ("involvement", "plan", "add"): {"methods": "workshop", "by": "2027-06", "stage": "consult"},
+    ("involvement", "plan", "list"): {"year": "2027"},
+    ("involvement", "plan", "remove"): {"entry": "1"},
 }
 # Long-running or self-contained: fuzzed elsewhere (test_scheduler, test_smoke).
 LEFT_OUT: Final = {("scheduler", "run"), ("demo",)}
@@ -201,6 +204,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli.ok("option", "criterion", REF, "Quality", "--weight", "60")
         cli.ok("action", "add", REF, "--title", "Food waste", "--owner",
                "sam@exampleshire.gov.uk", "--due", "2027-12-01")
+        cli.ok("involvement", "plan", "add", REF, "--category", "tenants", "--method",
+               "workshop", "--stage", "consult", "--note", "Tenants' forum")
         cli.ok("programme", "add", "Libraries", "--year", "2027", "--priority", "high",
                "--reason", "Visits halved")
         cli.ok("sweep")

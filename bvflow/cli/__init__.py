@@ -56,6 +56,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "Evidence recorded for a review: scope statements, baselines, benchmarks, plans.",
     ),
     "init": ("db", "init", "Create the database (or upgrade it) and record the authority."),
+    "involvement": (
+        "involvement_plan",
+        "involvement",
+        "The strategic plan for involvement: who is to be involved, how, and when.",
+    ),
     "meeting": (
         "involvement",
         "meeting",

@@ -130,4 +130,31 @@ def programme(state: State, year: int | None, fmt: str, out: Path | None, force:
     deliver(state, made, out, force)
 
 
+@report.command(name="involvement")
+@click.argument("ref", required=False)
+@click.option("--year", type=click.IntRange(1999, 2200),
+              help="The year across the programme (default: this year; with REF, only the "
+              "activities and meetings of that year count in the table of categories).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md", "csv", "json"]), default="html",
+    show_default=True,
+)
+@output_option
+@force_option
+@pass_state
+def involvement_(
+    state: State, ref: str | None, year: int | None, fmt: str, out: Path | None, force: bool
+) -> None:
+    """The plan for involvement against the record: who was reached, who was not.
+
+    \b
+    Example:
+      bvflow report involvement --year 2027 -o involvement-2027.html
+      bvflow report involvement BV-2027-001 --format md
+    """
+    from bvflow.services.involvement_plan import involvement_report
+
+    deliver(state, involvement_report(state.app(), year, ref, fmt), out, force)
+
+
 COMMANDS = [report]

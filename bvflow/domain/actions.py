@@ -34,6 +34,8 @@ ACTIONS: Final = frozenset(
         "indicator.actual_recorded",
         "indicator.added",
         "indicator.target_recorded",
+        "involvement.plan_withdrawn",
+        "involvement.planned",
         "meeting.cancelled",
         "meeting.notice_overridden",
         "meeting.recorded",

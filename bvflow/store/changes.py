@@ -59,6 +59,7 @@ STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.Correction,
     models.ProgrammeItem,
     models.Publication,
+    models.InvolvementPlanEntry,
 )
 
 

@@ -490,3 +490,25 @@ class Publication(SQLModel, table=True):
     starts_at: datetime = Field(sa_column=_instant())  # the meeting's time when published
     published_at: datetime = Field(sa_column=_instant())
     published_by: str
+
+
+class InvolvementPlanEntry(SQLModel, table=True):
+    """One line of the strategic plan for involvement: a category of organisation to be
+    involved by one of ``methods`` (JSON list), either in one review (``review_id``, by a
+    ``stage`` of it if given) or by the authority in a ``year`` (by the end of ``by_month``,
+    YYYY-MM, if given). Withdrawn, with a reason, rather than deleted."""
+
+    __tablename__ = "involvement_plan"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int | None = Field(default=None, foreign_key="reviews.id", index=True)
+    year: int | None = Field(default=None, index=True)
+    category: str
+    methods: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    stage: str | None = None
+    by_month: str | None = None
+    note: str = ""
+    status: str = "planned"  # planned | withdrawn
+    withdrawn_reason: str | None = None
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+    updated_at: datetime = Field(sa_column=_instant())

@@ -34,6 +34,11 @@ from bvflow.store.repo.involvement import (
     party_member,
     proposals_for,
 )
+from bvflow.store.repo.involvement_plan import (
+    add_plan_entry,
+    load_plan_entry,
+    plan_entries,
+)
 from bvflow.store.repo.outbox import (
     Delivery,
     OutboxFilter,
@@ -112,6 +117,9 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "add_plan_entry",
+    "load_plan_entry",
+    "plan_entries",
     "add_programme_item",
     "add_publication",
     "load_programme_item",
