@@ -300,8 +300,11 @@ def test_a_withdrawn_entry_cannot_be_withdrawn_again_nor_a_closed_review_planned
     late = initialised("involvement", "plan", "add", waste, "--category", "youth",
                        "--method", "survey")
     assert (late.exit_code, late.stderr) == (
-        1, f"Error: {waste} is abandoned: its involvement can no longer be planned\n")
+        4, f"Error: cannot plan the involvement of {waste}: it is abandoned\n")
     assert snapshot(initialised.db) == before
+    both = initialised("involvement", "plan", "list", waste, "--year", "2027")
+    assert (both.exit_code, both.stderr) == (
+        1, "Error: give a review or --year, not both: a review's plan is listed whole\n")
 
 
 def test_a_custom_workflow_category_is_the_reviews_to_plan(

@@ -192,3 +192,34 @@ def test_an_item_edited_outside_bvflow_is_found_by_verify(initialised: Cli) -> N
     assert found.exit_code == 5
     assert "programme_items row id=1: priority is \"high\", the chain says \"low\"" in (
         found.stdout + found.stderr)
+
+
+def test_the_cycle_counts_to_the_year_the_next_review_is_due(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    new_review()  # Waste, reviewed in 2027: due again by 2032 in a five-year cycle
+    on_time = _plan(initialised, "Waste", "2032", "low", "On time")
+    late = _plan(initialised, "waste", "2033", "low", "A year late")
+    assert on_time["signals"] == ["low priority"]
+    assert late["signals"] == ["low priority", "last reviewed in 2027, outside the 5-year cycle"]
+    assert late["need"] == on_time["need"] + 1
+
+
+def test_a_service_is_planned_once_a_year_and_reviewed_once_at_a_time(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    running = new_review()  # Waste, active
+    _plan(initialised, "Waste", "2027", "high", "Contract ends")
+    twice = initialised("programme", "add", " WASTE ", "--year", "2027", "--priority", "low",
+                        "--reason", "again")
+    assert twice.exit_code == 1
+    assert twice.stderr == ("Error: Waste is already planned for 2027 (item 1); "
+                            "'bvflow programme drop 1' first to plan it again\n")
+    before = query(initialised.db, "SELECT count(*) FROM audit_events")
+    refused = initialised("programme", "start", "1", "--coordinator", "jo@exampleshire.gov.uk")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: Waste already has a review running: {running} ")
+    assert query(initialised.db, "SELECT count(*) FROM reviews") == [(1,)]
+    assert query(initialised.db, "SELECT status FROM programme_items") == [("planned",)]
+    assert query(initialised.db, "SELECT count(*) FROM audit_events") == before
+    initialised.ok("review", "abandon", running, "--reason", "Replanned")
+    initialised.ok("programme", "start", "1", "--coordinator", "jo@exampleshire.gov.uk")
+    assert query(initialised.db, "SELECT status FROM programme_items") == [("started",)]

@@ -356,3 +356,17 @@ def test_the_site_passes_axe_and_the_nu_html_checker_and_is_drawn(
         assert image.size == (1100, 1400)
         colours = image.convert("RGB").getcolors(maxcolors=1 << 16) or []
     assert len(colours) > 20, "the page is nearly blank"
+
+
+def test_an_abandoned_review_says_when_and_why_it_stopped(
+        initialised: Cli, programme: dict[str, str], tmp_path: Path) -> None:
+    libraries = programme["libraries"]
+    initialised.ok("review", "abandon", libraries, "--reason",
+                   "Merged into the leisure review")
+    out = tmp_path / "site"
+    publish(initialised, out)
+    page = (out / "reviews" / libraries / "index.html").read_text(encoding="utf-8")
+    stopped = datetime.now(LONDON)
+    assert (f"<strong>This review was stopped on {stopped:%A} {stopped.day} {stopped:%B %Y}"
+            "</strong>: Merged into the leisure review.") in page
+    assert "This review was completed" not in page

@@ -49,8 +49,10 @@ class Need:
         )
 
     def out_of_cycle(self, year: int, cycle_years: int) -> bool:
-        """Never reviewed, or last reviewed longer ago than the cycle allows."""
-        return self.last_reviewed is None or year - self.last_reviewed >= cycle_years
+        """Never reviewed, or a review in ``year`` comes later than the cycle allows: the
+        next review is due by ``cycle_years`` after the year the last one opened (one
+        opened in 2027 is due again by 2032, in a five-year cycle)."""
+        return self.last_reviewed is None or year > self.last_reviewed + cycle_years
 
     def reasons(self, year: int, cycle_years: int) -> list[str]:
         """Each signal in words, as the programme shows it."""
@@ -80,17 +82,20 @@ def out_of_cycle_services(
     this_year: int,
     cycle_years: int,
 ) -> list[tuple[str, int | None]]:
-    """Services with no review in the cycle and none planned within it.
+    """Services the cycle has left behind, with none planned in time.
 
-    ``last_reviewed`` maps a service key to its name and the year its latest review opened
-    (None: never); ``planned`` maps a key to the years of its planned, unstarted items.
+    A service never reviewed needs a review planned within the cycle (by ``this_year +
+    cycle_years``); one last reviewed in year Y is due by Y + ``cycle_years`` and is listed
+    once that year has come with no review planned for this year. ``last_reviewed`` maps a
+    service key to its name and the year its latest review opened (None: never);
+    ``planned`` maps a key to the years of its planned, unstarted items.
     """
     due = []
     for key, (name, year) in sorted(last_reviewed.items()):
-        if year is not None and this_year - year < cycle_years:
+        if year is not None and year + cycle_years > this_year:
             continue
-        deadline = this_year + cycle_years
-        if any(this_year <= y < deadline for y in planned.get(key, ())):
+        by = this_year + cycle_years if year is None else this_year
+        if any(this_year <= y <= by for y in planned.get(key, ())):
             continue
         due.append((name, year))
     return due

@@ -26,7 +26,7 @@ from bvflow.domain.involvement_plan import (
     Entry,
     parse_month,
 )
-from bvflow.errors import InputError
+from bvflow.errors import InputError, RefusedError
 from bvflow.exports import to_csv
 from bvflow.reports.render import render_report
 from bvflow.services.app import App, Loaded, load
@@ -121,10 +121,9 @@ def _scope(session: Session, ref: str | None, year: int | None) -> _Scope:
         return _Scope(None, _year(int(year or 0)))
     loaded = load(session, ref)
     if loaded.review.status in ("closed", "abandoned"):
-        raise InputError(
-            f"{loaded.review.ref} is {loaded.review.status}: its involvement can no longer "
-            "be planned"
-        )
+        # Refused by the lifecycle, as every change to a closed review is (exit 4).
+        raise RefusedError(loaded.review.ref, "plan the involvement of",
+                           f"it is {loaded.review.status}")
     return _Scope(loaded, None)
 
 
@@ -211,6 +210,8 @@ def _refuse_duplicate(
 def plan_list(app: App, ref: str | None = None, year: int | None = None) -> list[PlanView]:
     """The plan's entries, withdrawn ones included: a review's, the authority's for a year
     (with the entries of reviews opened that year), or all."""
+    if ref is not None and year is not None:
+        raise InputError("give a review or --year, not both: a review's plan is listed whole")
     with app.db.read() as session:
         refs = _refs(session)
         if ref is not None:

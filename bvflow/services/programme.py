@@ -79,6 +79,12 @@ def plan_review(app: App, service: str, year: int, priority: str, reason: str) -
     now = app.now()
     with app.db.write() as session:
         repo.load_authority(session)
+        for other in repo.programme_items(session, year):
+            if other.status == "planned" and service_key(other.service) == service_key(service):
+                raise InputError(
+                    f"{other.service} is already planned for {year} (item {other.id}); "
+                    f"'bvflow programme drop {other.id}' first to plan it again"
+                )
         row = repo.add_programme_item(
             session,
             ProgrammeItem(
@@ -160,6 +166,19 @@ def _planned_item(session: Session, item_id: int) -> ProgrammeItem:
     return row
 
 
+def _none_running(session: Session, service: str) -> None:
+    """One review of a service at a time: a second would split its working party and its
+    record of involvement."""
+    for review in repo.find_reviews(session, repo.ReviewFilter()):
+        if review.status in ("active", "suspended") and service_key(review.service) == \
+                service_key(service):
+            raise InputError(
+                f"{review.service} already has a review running: {review.ref} "
+                f"({review.stage}, {review.status}); close or abandon it before starting "
+                "another, or drop this item"
+            )
+
+
 def start_item(
     app: App,
     item_id: int,
@@ -173,6 +192,7 @@ def start_item(
     now = app.now()
     with app.db.write() as session:
         row = _planned_item(session, item_id)
+        _none_running(session, row.service)
         named = inputs.text(title or f"Best Value review of {row.service}", "the title")
         ref = open_review(session, app, now, found, named, row.service, coordinator)
         values = {"status": "started", "review_ref": ref, "updated_at": now}

@@ -303,6 +303,21 @@ def _stage_title(loaded: Loaded, stage: str) -> str:
     return stage.replace("_", " ").capitalize()
 
 
+def _ending(session: Session, review: Review) -> dict[str, Any] | None:
+    """How a review ended, as the public should read it: completed, or abandoned on a day
+    for the reason recorded (the reason is on the public record, as overrides are)."""
+    if review.status not in ("closed", "abandoned"):
+        return None
+    action = "review.abandoned" if review.status == "abandoned" else "review.advanced"
+    found = repo.find_events(session, repo.EventFilter(
+        review=review.ref, actions=(action,), newest_first=True, limit=1))
+    if not found:
+        return None
+    reason = found[0].payload.get("reason") if review.status == "abandoned" else None
+    return {"abandoned": review.status == "abandoned", "on": local_date(found[0].at),
+            "reason": reason}
+
+
 def _review_page(
     session: Session, loaded: Loaded, as_at: datetime, now: datetime, site: _Site,
     app: App,
@@ -372,6 +387,7 @@ def _review_page(
             for a in repo.actions_for(session, review_id)
         ],
         "papers": [_paper(p) for p in papers.values()],
+        "ended": _ending(session, review),
     }
     folder = f"reviews/{review_path(review.ref)}"
     for paper in papers.values():
