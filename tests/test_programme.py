@@ -223,3 +223,12 @@ def test_a_service_is_planned_once_a_year_and_reviewed_once_at_a_time(
     initialised.ok("review", "abandon", running, "--reason", "Replanned")
     initialised.ok("programme", "start", "1", "--coordinator", "jo@exampleshire.gov.uk")
     assert query(initialised.db, "SELECT status FROM programme_items") == [("started",)]
+
+
+def test_a_running_review_is_in_the_programme_of_a_later_year(
+        initialised: Cli, new_review: Callable[..., str]) -> None:
+    running = new_review()  # opened in 2027, still in its first stage
+    ahead = initialised.ok("report", "programme", "--year", "2028", "--format", "csv").stdout
+    assert f"\n{running},Refuse collection,Waste,challenge,active," in ahead
+    before = initialised.ok("report", "programme", "--year", "2026", "--format", "csv").stdout
+    assert running not in before

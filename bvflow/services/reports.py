@@ -524,7 +524,7 @@ def _programme_rows(
             ]
             actions = plans.get(review_id, [])
             watched = monitored(review, actions, today)
-            if year is not None and not _in_year(review, entries, year, now, bool(watched)):
+            if year is not None and not _in_year(review, entries, year, bool(watched)):
                 continue
             loaded = load(session, review.ref)
             running = review.status in ("active", "suspended")
@@ -554,15 +554,15 @@ def _in_year(
     review: Review,
     entries: list[tuple[str, date, date]],
     year: int,
-    now: datetime,
     monitored_: bool,
 ) -> bool:
-    """Opened in the year, or running during it (up to today, or to when it ended), or
+    """Opened in the year, or running during it (to when it ended; one still running is
+    in every year from its opening, a later one too: a planner looking ahead sees it), or
     closed before it with actions still being monitored."""
     created = local_date(review.created_at)
     if review.status in ("active", "suspended"):
-        ended = local_date(now)
-    elif review.status == "closed" and entries:
+        return created.year <= year
+    if review.status == "closed" and entries:
         # The day it closed: a closed review's version (and updated_at) still moves when
         # its actions are updated during monitoring.
         ended = entries[-1][1]
