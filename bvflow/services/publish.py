@@ -43,7 +43,7 @@ from bvflow.reports import charts
 from bvflow.services.app import App, Loaded, load, timing
 from bvflow.services.appraisal import appraisal_of
 from bvflow.services.meetings import public_notice_of, stored_rule
-from bvflow.services.reports import _overrides, _timetable
+from bvflow.services.reports import overrides_of, timetable_chart
 from bvflow.services.views import View
 from bvflow.store import Session, repo
 from bvflow.store.models import Evidence, Meeting, ProgrammeItem, Publication, Review
@@ -330,7 +330,7 @@ def _review_page(
         for m in meetings:
             _publish_meeting(session, app, m, papers, now, site)
     when = timing(session, loaded, max(as_at, review.stage_entered_at))
-    overrides = _overrides(session, review.ref)
+    overrides = overrides_of(session, review.ref)
     live = review.status in ("active", "suspended")
     appraisal = appraisal_of(session, review_id)
     page = {
@@ -352,7 +352,7 @@ def _review_page(
             for e in repo.stage_entries(session, review_id)
         ],
         "timetable_svg": charts.timetable_svg(
-            _timetable(session, loaded, max(as_at, review.stage_entered_at), overrides),
+            timetable_chart(session, loaded, max(as_at, review.stage_entered_at), overrides),
             f"Timetable of {review.ref}",
         ),
         "overrides": [

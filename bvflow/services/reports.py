@@ -57,7 +57,7 @@ def _planned(loaded: Loaded, start: date) -> dict[str, tuple[date, date]]:
     return planned
 
 
-def _timetable(
+def timetable_chart(
     session: Session, loaded: Loaded, now: datetime, overrides: list[dict[str, Any]]
 ) -> charts.Timetable:
     review = loaded.review
@@ -90,7 +90,7 @@ OVERRIDDEN: Final = {
 }
 
 
-def _overrides(session: Session, ref: str, audience: str = "public") -> list[dict[str, Any]]:
+def overrides_of(session: Session, ref: str, audience: str = "public") -> list[dict[str, Any]]:
     """Every override of the rules: the timetable, or a meeting's notice; the internal report
     also names the login that recorded it when that is not the person named."""
     found = []
@@ -289,7 +289,7 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
     review_id = int(review.id or 0)
     when = timing(session, loaded, now)
     today = local_date(now)
-    overrides = _overrides(session, review.ref, audience)
+    overrides = overrides_of(session, review.ref, audience)
     papers, withheld, level = _papers(session, review_id, allowed)
     proposals = [
         {"title": p.title, "stage": p.stage, "circulated_at": p.circulated_at.isoformat()}
@@ -333,7 +333,7 @@ def gather(session: Session, loaded: Loaded, audience: str, now: datetime) -> Re
             "overdue": when.overdue,
         },
         timetable_svg=charts.timetable_svg(
-            _timetable(session, loaded, now, overrides), f"Timetable of {review.ref}"
+            timetable_chart(session, loaded, now, overrides), f"Timetable of {review.ref}"
         ),
         stages=[
             {
