@@ -108,6 +108,7 @@ BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("involvement", "plan", "add"): {"methods": "workshop", "by": "2027-06", "stage": "consult"},
     ("involvement", "plan", "list"): {"year": "2027"},
     ("involvement", "plan", "remove"): {"entry": "1"},
+    ("improvement", "update"): {"action_id": "2"},
 }
 # Long-running or self-contained: fuzzed elsewhere (test_scheduler, test_smoke).
 LEFT_OUT: Final = {("scheduler", "run"), ("demo",)}
@@ -208,6 +209,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                "workshop", "--stage", "consult", "--note", "Tenants' forum")
         cli.ok("programme", "add", "Libraries", "--year", "2027", "--priority", "high",
                "--reason", "Visits halved")
+        cli.ok("improvement", "add", "--title", "Complaints published", "--owner",
+               "sam@exampleshire.gov.uk", "--due", "2027-12-01")
         cli.ok("sweep")
     workflow = Path(__file__).parents[1] / "workflows" / "best-value.yaml"
     shutil.copy(workflow, folder / "workflow.yaml")

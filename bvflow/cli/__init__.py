@@ -56,6 +56,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "Evidence recorded for a review: scope statements, baselines, benchmarks, plans.",
     ),
     "init": ("db", "init", "Create the database (or upgrade it) and record the authority."),
+    "improvement": (
+        "improvement",
+        "improvement",
+        "The authority's improvement actions: from inspections, self-assessments, or its own.",
+    ),
     "involvement": (
         "involvement_plan",
         "involvement",

@@ -20,13 +20,19 @@ from typing import Any, Final
 
 from bvflow import faults
 from bvflow.domain.audit import NewEvent
+from bvflow.domain.calendar import local_date
 from bvflow.errors import BVFlowError, InputError, StoreError
 from bvflow.notifications.invite import invitation
 from bvflow.notifications.message import build_email, wire_address
 from bvflow.notifications.render import Rendered, render
 from bvflow.notifications.transports import DeliveryError, Outgoing, Transport, open_transport
 from bvflow.services.app import App, Loaded, calendar_for, timing_from
-from bvflow.services.notices import action_rows, recipients, reminder_rows
+from bvflow.services.notices import (
+    action_rows,
+    authority_action_rows,
+    recipients,
+    reminder_rows,
+)
 from bvflow.services.views import View
 from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage
@@ -106,6 +112,9 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
             )
         for action in actions.get(review.id, []):
             rows += action_rows(loaded, authority, action, people, timing.today, now)
+    today = local_date(now)
+    for action in repo.open_authority_actions(session):
+        rows += authority_action_rows(calendar, authority, action, today, now)
     return rows
 
 

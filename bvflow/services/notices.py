@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bvflow.domain.audit import SealedEvent
+from bvflow.domain.calendar import WorkingCalendar
 from bvflow.domain.involvement import REVIEW_COORDINATOR, audience
 from bvflow.domain.reminders import ACTION_PLAN, Due, deadline_reminders, due_reminders
 from bvflow.domain.timetable import StageTiming
@@ -127,7 +128,7 @@ def sample_context(
 
 
 def outbox_rows(
-    review: Review,
+    review: Review | None,
     kind: str,
     key: str,
     people: list[Recipient],
@@ -135,12 +136,13 @@ def outbox_rows(
     now: datetime,
     papers: list[dict[str, Any]] | None = None,
 ) -> list[OutboxMessage]:
-    """One outbox row per recipient, each keyed by ``key`` and the address."""
+    """One outbox row per recipient, each keyed by ``key`` and the address (``review`` None
+    for the authority's own messages)."""
     found = kinds.get(kind)
     return [
         OutboxMessage(
             dedupe_key=f"{key}:{person.email.lower()}",
-            review_id=review.id,
+            review_id=review.id if review is not None else None,
             kind=kind,
             recipient=person.email,
             recipient_name=person.name,
@@ -267,4 +269,36 @@ def action_rows(
         rows += outbox_rows(
             loaded.review, f"action_{due.kind}", key, [owner, *coordinator], context, now
         )
+    return rows
+
+
+def authority_action_rows(
+    calendar: WorkingCalendar, authority: str, action: PlanAction, today: date, now: datetime
+) -> list[OutboxMessage]:
+    """Reminders for one of the authority's own actions (no review), to its owner: the same
+    kinds, days and keys as a review's action, with the action's source in place of the
+    review."""
+    rows: list[OutboxMessage] = []
+    owner = Recipient(action.owner, "Action owner", "officer")
+    for due in deadline_reminders(ACTION_PLAN, calendar, action.due, today):
+        context = {
+            "authority": authority,
+            "review": None,
+            "stage": None,
+            "dates": {"entered_on": None, "earliest": None, "target": None},
+            "due_on": due.due_on.isoformat(),
+            "details": dict(due.details),
+            "action": {
+                "id": action.id,
+                "title": action.title,
+                "owner": action.owner,
+                "due": action.due.isoformat(),
+                "indicator": action.indicator_code,
+                "status": action.status,
+                "source": action.source,
+                "service": action.service,
+            },
+        }
+        key = f"action:{action.id}:{due.kind}:{due.due_on.isoformat()}"
+        rows += outbox_rows(None, f"action_{due.kind}", key, [owner], context, now)
     return rows

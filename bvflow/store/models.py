@@ -440,11 +440,19 @@ class OptionScore(SQLModel, table=True):
 
 
 class PlanAction(SQLModel, table=True):
-    """An improvement-plan action: owner, due date, the indicator target it serves."""
+    """An improvement-plan action: owner, due date, the indicator target it serves.
+
+    A review's own plan has ``review_id`` and no ``source``. The authority's actions have no
+    review: ``source`` says where they come from (``authority``, ``competency``,
+    ``inspection``), ``source_id`` the row they answer (a competency gap, an inspection
+    recommendation), ``service`` the service they concern (None: the whole authority)."""
 
     __tablename__ = "plan_actions"
     id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="reviews.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="reviews.id", index=True)
+    source: str | None = Field(default=None, index=True)
+    source_id: int | None = None
+    service: str | None = None
     title: str
     owner: str
     due: date

@@ -3,6 +3,12 @@ opened, and use them as ``repo.load_review(session, ref)``."""
 
 from __future__ import annotations
 
+from bvflow.store.repo.authority_actions import (
+    actions_for_source,
+    authority_actions,
+    load_authority_action,
+    open_authority_actions,
+)
 from bvflow.store.repo.chain import (
     CLOCK_TOLERANCE,
     GUARDS,
@@ -117,6 +123,10 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "actions_for_source",
+    "authority_actions",
+    "load_authority_action",
+    "open_authority_actions",
     "add_plan_entry",
     "load_plan_entry",
     "plan_entries",

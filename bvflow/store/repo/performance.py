@@ -139,6 +139,7 @@ def open_actions_by_review(session: Session) -> dict[int, list[PlanAction]]:
     """Actions still planned or in progress, grouped by review (one query)."""
     found: dict[int, list[PlanAction]] = {}
     query = select(PlanAction).where(col(PlanAction.status).in_(["planned", "in_progress"]))
+    query = query.where(col(PlanAction.review_id).is_not(None))
     for row in session.exec(query.order_by(col(PlanAction.due))).all():
-        found.setdefault(row.review_id, []).append(row)
+        found.setdefault(int(row.review_id or 0), []).append(row)
     return found
