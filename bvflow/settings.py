@@ -24,6 +24,9 @@ The keys are a user interface::
     dir = "my-templates"             # the council's own templates, searched first
     [programme]
     cycle_years = 5                  # every service reviewed within this many years
+    [performance]
+    plan_due = "06-30"               # the performance plan's yearly deadline (month-day)
+    officer = "performance@exampleshire.gov.uk"   # reminded before it
 
 Secrets are never stored here: only the names of the environment variables holding them.
 There is deliberately no clock setting.
@@ -88,6 +91,12 @@ class Settings:
     # [programme] cycle_years: every service is to be reviewed within this many years (the
     # 1999 regime's five: Local Government Act 1999 s.5(2), SI 1999/3251 art. 5).
     cycle_years: int = 5
+    # [performance] plan_due: the day (month, day) by which each year's performance plan is
+    # published. 30 June in England from 2002 (SI 1999/3251 as amended by SI 2002/305, before
+    # which it was 31 March); the duty has since been repealed or replaced in each nation, so
+    # a council keeping the plan sets its own date. officer: whom the sweep reminds before it.
+    plan_due: tuple[int, int] = (6, 30)
+    performance_officer: str | None = None
 
     def from_header(self, authority_sender: str | None) -> str:
         """The From of every notice: [mail] from, else the authority's sender (``bvflow init
@@ -241,7 +250,9 @@ def _late(mail: Mapping[str, Any], where: str) -> int:
 def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
     """Settings from parsed TOML; paths are relative to the settings file's folder."""
     where = str(source) if source else "settings"
-    _unknown(data, {"mail", "templates", "audit", "programme"}, where)
+    _unknown(data, {"mail", "templates", "audit", "programme", "performance"}, where)
+    performance = _table(data, "performance", where)
+    _unknown(performance, {"plan_due", "officer"}, f"{where} [performance]")
     programme = _table(data, "programme", where)
     _unknown(programme, {"cycle_years"}, f"{where} [programme]")
     audit = _table(data, "audit", where)
@@ -275,7 +286,36 @@ def parse_settings(data: Mapping[str, Any], source: Path | None) -> Settings:
         late_after_minutes=_late(mail, where),
         allow_acting_for=_get(audit, "allow_acting_for", bool, True, f"{where} [audit]"),
         cycle_years=_cycle(programme, where),
+        plan_due=_plan_due(performance, where),
+        performance_officer=_officer(performance, where),
     )
+
+
+def _plan_due(performance: Mapping[str, Any], where: str) -> tuple[int, int]:
+    """``"MM-DD"``: a day every year has (29 February is refused)."""
+    import datetime
+
+    text = _get(performance, "plan_due", str, "06-30", f"{where} [performance]")
+    try:
+        month, day = (int(part) for part in text.split("-"))
+        datetime.date(2027, month, day)
+    except ValueError:
+        raise InputError(
+            f"{where}: [performance] plan_due must be a month and day every year has, "
+            f"like \"06-30\", not {text[:20]!r}"
+        ) from None
+    return month, day
+
+
+def _officer(performance: Mapping[str, Any], where: str) -> str | None:
+    if "officer" not in performance:
+        return None
+    from bvflow.inputs import email
+
+    try:
+        return email(_get(performance, "officer", str, "", f"{where} [performance]"))
+    except InputError as exc:
+        raise InputError(f"{where}: [performance] officer: {exc.message}") from None
 
 
 def _cycle(programme: Mapping[str, Any], where: str) -> int:

@@ -118,6 +118,14 @@ def pages(initialised: Cli, reviewed: str, new_review: Callable[..., str],
     save("involvement.html", "report", "involvement", "--year", "2027")
     save("involvement-review.html", "report", "involvement", reviewed)
     save("involvement-none.html", "report", "involvement", "--year", "2026")
+    for code, target, value, tolerance in (("P1", "90", "91", "1"), ("P2", "90", "89.5", "1"),
+                                           ("P3", "90", "80", "1")):
+        cli.ok("indicator", "add", "--service", "Waste", code, "--name", f"Indicator {code}",
+               "--unit", "%", "--tolerance", tolerance, "--target", f"2026-27={target}")
+        cli.ok("indicator", "record", "--service", "Waste", code, "--period", "2026-27",
+               "--value", value)
+    save("performance-plan.html", "report", "performance-plan", "--year", "2027")
+    save("performance-plan-none.html", "report", "performance-plan", "--year", "2020")
     cli.ok("report", "inspection", reviewed, "-o", str(tmp_path / "pack.zip"))
     with zipfile.ZipFile(tmp_path / "pack.zip") as pack:
         (out / "inspection-report.html").write_bytes(pack.read("report.html"))

@@ -109,6 +109,9 @@ BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("involvement", "plan", "list"): {"year": "2027"},
     ("involvement", "plan", "remove"): {"entry": "1"},
     ("improvement", "update"): {"action_id": "2"},
+    ("indicator", "add"): {"name": "Indicator"},
+    ("indicator", "record"): {"code": "BV82a"},
+    ("indicator", "import"): {"file": "bench.csv"},
 }
 # Long-running or self-contained: fuzzed elsewhere (test_scheduler, test_smoke).
 LEFT_OUT: Final = {("scheduler", "run"), ("demo",)}
@@ -211,6 +214,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                "--reason", "Visits halved")
         cli.ok("improvement", "add", "--title", "Complaints published", "--owner",
                "sam@exampleshire.gov.uk", "--due", "2027-12-01")
+        cli.ok("indicator", "add", "--service", "Waste", "BV82a", "--name",
+               "Household waste recycled", "--unit", "%", "--target", "2026-27=35")
+        cli.ok("indicator", "record", "--service", "Waste", "BV82a", "--period", "2025-26",
+               "--value", "31.5")
         cli.ok("sweep")
     workflow = Path(__file__).parents[1] / "workflows" / "best-value.yaml"
     shutil.copy(workflow, folder / "workflow.yaml")

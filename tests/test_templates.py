@@ -133,17 +133,26 @@ def check_subject(kind: str, out: Rendered, context: dict[str, Any]) -> None:
     assert "\n" not in out.subject
     assert "\r" not in out.subject
     assert out.subject == out.subject.strip()
-    # Meeting subjects name the meeting; every other subject names the review.
-    named = context["meeting"]["title"] if "meeting" in context else "BV-2027-001"
+    # Meeting subjects name the meeting; the authority's own (no review) say so; every other
+    # subject names the review.
+    named = (
+        context["meeting"]["title"] if "meeting" in context
+        else "(authority)" if context["review"] is None
+        else "BV-2027-001"
+    )
     assert named in out.subject, kind
     assert len(out.subject) < 150
 
 
-def check_who_and_what(out: Rendered) -> None:
-    """Both alternatives say who it is for and which review it is about."""
+def check_who_and_what(out: Rendered, context: dict[str, Any]) -> None:
+    """Both alternatives say who it is for and which review it is about (or, for the
+    authority's own reminders, which authority)."""
     for body in (out.text, out.html):
-        assert "BV-2027-001" in body
-        assert TEXT in body
+        if context["review"] is None:
+            assert context["authority"] in body
+        else:
+            assert "BV-2027-001" in body
+            assert TEXT in body
         assert "rep@unison.example" in body
     assert out.text.endswith("\n")
     assert "{{" not in out.text + out.html
@@ -178,7 +187,10 @@ def check_html(out: Rendered) -> None:
 
 def check_escaping(kind: str, council_dir: Path | None = None) -> None:
     """User text is escaped in HTML and never evaluated."""
-    out = render(kind, sample(kind, text=HOSTILE), council_dir)
+    context = sample(kind, text=HOSTILE)
+    if context["review"] is None:  # the authority's own: its name is all that was typed
+        context["authority"] = HOSTILE
+    out = render(kind, context, council_dir)
     structure = parse_html(out.html)
     assert not {"script", "b", "i"} & set(structure.tags), structure.tags
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out.html
@@ -210,7 +222,7 @@ def check_kind(kind: str, council_dir: Path | None = None) -> None:
     context = sample(kind)
     out = render(kind, context, council_dir)
     check_subject(kind, out, context)
-    check_who_and_what(out)
+    check_who_and_what(out, context)
     check_dates(kind, out)
     check_html(out)
     check_escaping(kind, council_dir)
@@ -235,7 +247,7 @@ def test_the_subject_is_one_non_empty_line_naming_what_it_is_about(
 
 def test_text_and_html_say_who_it_is_for_and_about(
         rendered: tuple[str, Rendered, dict[str, Any]]) -> None:
-    check_who_and_what(rendered[1])
+    check_who_and_what(rendered[1], rendered[2])
 
 
 def test_dates_say_the_day_of_the_week_and_never_appear_as_iso(
@@ -344,13 +356,15 @@ def test_a_council_template_overrides_one_kind(tmp_path: Path) -> None:
 
 def test_a_council_include_applies_to_every_kind(tmp_path: Path) -> None:
     (tmp_path / "_footer.txt.j2").write_text(
-        "\n-- \nExampleshire County Council, County Hall. Reference {{ review.ref }}.\n",
+        "\n-- \nExampleshire County Council, County Hall."
+        "{{ ' Reference ' ~ review.ref ~ '.' if review else '' }}\n",
         encoding="utf-8",
     )
     for kind in kinds.names():
-        text = render(kind, sample(kind), council_dir=tmp_path).text
-        assert text.endswith("\n-- \nExampleshire County Council, County Hall. "
-                             "Reference BV-2027-001.\n"), kind
+        context = sample(kind)
+        text = render(kind, context, council_dir=tmp_path).text
+        reference = " Reference BV-2027-001." if context["review"] else ""
+        assert text.endswith(f"\n-- \nExampleshire County Council, County Hall.{reference}\n"), kind
 
 
 BROKEN = [
@@ -448,6 +462,11 @@ def _walk_every_kind(cli: Cli, travel: time_machine.Coordinates, workflow: Path)
     cli.ok("proposal", "circulate", ref, "--title", "Options", "--file", str(paper))
     cli.ok("action", "add", ref, "--title", "Weekly collection", "--owner",
            "owner@exampleshire.gov.uk", "--due", "2027-01-20")
+    # The performance plan's reminder, to the officer the settings name.
+    (cli.db.parent / "bvflow.toml").write_text(
+        '[performance]\nplan_due = "01-20"\nofficer = "pi@exampleshire.gov.uk"\n',
+        encoding="utf-8",
+    )
     day = date(2027, 1, 5)
     while day <= date(2027, 1, 22):  # period ends, due soon, due today, overdue
         travel.move_to(datetime(day.year, day.month, day.day, 9, tzinfo=LONDON))

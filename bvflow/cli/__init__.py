@@ -61,6 +61,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "improvement",
         "The authority's improvement actions: from inspections, self-assessments, or its own.",
     ),
+    "indicator": (
+        "indicators",
+        "indicator",
+        "A service's own performance indicators, outturns and targets, year by year.",
+    ),
     "involvement": (
         "involvement_plan",
         "involvement",

@@ -130,6 +130,31 @@ def programme(state: State, year: int | None, fmt: str, out: Path | None, force:
     deliver(state, made, out, force)
 
 
+@report.command(name="performance-plan")
+@click.option("--year", type=click.IntRange(1999, 2200), required=True,
+              help="The plan's year: 2027 reports on 2026-27 and sets targets from 2027-28.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md", "xlsx"]), default="html",
+    show_default=True, help="xlsx is a spreadsheet: give --output FILE or redirect stdout.",
+)
+@output_option
+@force_option
+@pass_state
+def performance_plan(state: State, year: int, fmt: str, out: Path | None, force: bool) -> None:
+    """The annual performance plan: each service's outturns, trend, comparison with other
+    authorities and targets ahead, and the reviews completed in the year.
+
+    \b
+    Example:
+      bvflow report performance-plan --year 2027 -o plan-2027.html
+      bvflow report performance-plan --year 2027 --format xlsx -o plan-2027.xlsx
+    """
+    from bvflow.services.performance_plan import performance_plan as render
+
+    refuse_binary_on_terminal(fmt, out)
+    deliver(state, render(state.app(), year, fmt), out, force)
+
+
 @report.command(name="involvement")
 @click.argument("ref", required=False)
 @click.option("--year", type=click.IntRange(1999, 2200),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,36 @@ def against_target(target: float, actual: float | None, higher_is_better: bool) 
         return "no figure yet"
     met = actual >= target if higher_is_better else actual <= target
     return "met" if met else "not met"
+
+
+# A figure's standing against its target, in words: the colour a page gives it is only ever
+# a second cue (WCAG 2.2 SC 1.4.1, use of colour).
+STATUSES: Final = ("on target", "within tolerance", "off target", "no figure yet", "no target")
+
+
+def status(
+    target: float | None, actual: float | None, higher_is_better: bool, tolerance: float | None
+) -> str:
+    """``on target`` when the target is met; ``within tolerance`` when short of it by no more
+    than ``tolerance`` (in the indicator's unit); otherwise ``off target``."""
+    if target is None:
+        return "no target"
+    if actual is None:
+        return "no figure yet"
+    shortfall = (target - actual) if higher_is_better else (actual - target)
+    if shortfall <= 0:
+        return "on target"
+    if tolerance is not None and shortfall <= tolerance:
+        return "within tolerance"
+    return "off target"
+
+
+def trend(figures: Sequence[float], higher_is_better: bool) -> str:
+    """The direction of the last two figures: ``improving``, ``worse``, ``no change``, or
+    ``too few figures``."""
+    if len(figures) < 2:
+        return "too few figures"
+    change = figures[-1] - figures[-2]
+    if change == 0:
+        return "no change"
+    return "improving" if (change > 0) == higher_is_better else "worse"

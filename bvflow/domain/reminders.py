@@ -155,3 +155,12 @@ def deadline_reminders(
 
 # Improvement-plan actions: a week's notice, then weekly while overdue.
 ACTION_PLAN: Final = ReminderPlan(before_target=(5,), overdue_every=5)
+# The annual performance plan: four weeks' notice, a week's, and on the day. None after it:
+# bvflow cannot know whether the plan went out by another route.
+PERFORMANCE_PLAN: Final = ReminderPlan(before_target=(20, 5), on_target=True)
+
+
+def next_yearly(today: date, month: int, day: int) -> date:
+    """The next ``month``-``day`` on or after ``today``."""
+    this_year = date(today.year, month, day)
+    return this_year if today <= this_year else date(today.year + 1, month, day)

@@ -455,3 +455,21 @@ def _plan_action(overdue: bool) -> Sample:
 
 register(NoticeKind("action_due_soon", _plan_action(False), NO_PAPERS, stage_dates=False))
 register(NoticeKind("action_overdue", _plan_action(True), NO_PAPERS, stage_dates=False))
+
+# --- the annual performance plan -----------------------------------------------------------
+
+
+def _plan_due(basis: Basis) -> dict[str, Any]:
+    """A reminder to the performance officer before the plan's deadline (no review)."""
+    year = basis.timing.today.year + 1
+    return {
+        "review": None,
+        "stage": None,
+        "due_on": basis.timing.today.isoformat(),
+        "details": {"days": 20},
+        "plan": {"year": year, "due": date(year, 6, 30).isoformat(),
+                 "reported": f"{year - 1}-{year % 100:02d}"},
+    }
+
+
+register(NoticeKind("plan_due", _plan_due, NO_PAPERS, stage_dates=False))

@@ -30,10 +30,12 @@ from bvflow.services.app import App, Loaded, calendar_for, timing_from
 from bvflow.services.notices import (
     action_rows,
     authority_action_rows,
+    plan_rows,
     recipients,
     reminder_rows,
 )
 from bvflow.services.views import View
+from bvflow.settings import Settings
 from bvflow.store import Session, repo
 from bvflow.store.models import OutboxMessage
 from bvflow.workflow_files import definition_from_source
@@ -82,7 +84,7 @@ class SweepReport(View):
         return found
 
 
-def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
+def _due_rows(session: Session, now: datetime, settings: Settings) -> list[OutboxMessage]:
     calendar = calendar_for(session)
     authority = repo.load_authority(session).name
     definitions = repo.definitions_by_digest(session)
@@ -115,6 +117,8 @@ def _due_rows(session: Session, now: datetime) -> list[OutboxMessage]:
     today = local_date(now)
     for action in repo.open_authority_actions(session):
         rows += authority_action_rows(calendar, authority, action, today, now)
+    officer = settings.performance_officer
+    rows += plan_rows(calendar, authority, officer, settings.plan_due, today, now)
     return rows
 
 
@@ -123,12 +127,12 @@ def queue_reminders(app: App, dry_run: bool = False) -> tuple[int, list[dict[str
     now = app.now()
     if dry_run:
         with app.db.read() as session:
-            rows = _due_rows(session, now)
+            rows = _due_rows(session, now, app.settings)
             known = repo.existing_keys(session, [r.dedupe_key for r in rows])
         fresh = [r for r in rows if r.dedupe_key not in known]
         return 0, [{"kind": r.kind, "recipient": r.recipient, "key": r.dedupe_key} for r in fresh]
     with app.db.write() as session:
-        return repo.queue_messages(session, _due_rows(session, now)), []
+        return repo.queue_messages(session, _due_rows(session, now, app.settings)), []
 
 
 def backoff(attempts: int) -> timedelta:

@@ -16,7 +16,14 @@ from typing import Any
 from bvflow.domain.audit import SealedEvent
 from bvflow.domain.calendar import WorkingCalendar
 from bvflow.domain.involvement import REVIEW_COORDINATOR, audience
-from bvflow.domain.reminders import ACTION_PLAN, Due, deadline_reminders, due_reminders
+from bvflow.domain.reminders import (
+    ACTION_PLAN,
+    PERFORMANCE_PLAN,
+    Due,
+    deadline_reminders,
+    due_reminders,
+    next_yearly,
+)
 from bvflow.domain.timetable import StageTiming
 from bvflow.notifications import kinds
 from bvflow.notifications.kinds import CLOSED_NOTICE, REMINDER_PREFIX, Basis, NoticeKind
@@ -301,4 +308,35 @@ def authority_action_rows(
         }
         key = f"action:{action.id}:{due.kind}:{due.due_on.isoformat()}"
         rows += outbox_rows(None, f"action_{due.kind}", key, [owner], context, now)
+    return rows
+
+
+def plan_rows(
+    calendar: WorkingCalendar,
+    authority: str,
+    officer: str | None,
+    plan_due: tuple[int, int],
+    today: date,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Reminders to the performance officer (``[performance] officer``) before the year's
+    performance-plan deadline (``[performance] plan_due``); none if no officer is named."""
+    if officer is None:
+        return []
+    deadline = next_yearly(today, *plan_due)
+    rows: list[OutboxMessage] = []
+    person = Recipient(officer, "Performance officer", "officer")
+    for due in deadline_reminders(PERFORMANCE_PLAN, calendar, deadline, today):
+        context = {
+            "authority": authority,
+            "review": None,
+            "stage": None,
+            "dates": {"entered_on": None, "earliest": None, "target": None},
+            "due_on": due.due_on.isoformat(),
+            "details": {"days": dict(due.details).get("days", 0)},
+            "plan": {"year": deadline.year, "due": deadline.isoformat(),
+                     "reported": f"{deadline.year - 1}-{deadline.year % 100:02d}"},
+        }
+        key = f"plan:{deadline.year}:{due.kind}:{due.due_on.isoformat()}"
+        rows += outbox_rows(None, "plan_due", key, [person], context, now)
     return rows

@@ -97,7 +97,7 @@ def add_indicator(
             added_by=app.actor,
             added_at=now,
         )
-        same = [i.code for i in repo.indicators_for(session, row.review_id)
+        same = [i.code for i in repo.indicators_for(session, int(loaded.review.id or 0))
                 if i.code.casefold() == code_.casefold()]
         if same:
             raise InputError(f"{loaded.review.ref} already has an indicator {same[0]}")
@@ -207,9 +207,11 @@ def indicator_views(session: Session, review_id: int) -> list[IndicatorView]:
     return found
 
 
-def _parse_rows(
-    text: str, source: str, known: set[str], review_id: int
+def parse_comparators(
+    text: str, source: str, known: set[str], owner: Mapping[str, Any]
 ) -> tuple[list[Comparator], list[str], int]:
+    """A benchmarking extract's rows for the indicators ``known``, each owned by ``owner``
+    (``{"review_id": ...}`` or ``{"service": ...}``); the errors name their lines."""
     reader = csv.DictReader(io.StringIO(text))
     header = [f.strip().lower() for f in reader.fieldnames or []]
     fields = set(header)
@@ -248,7 +250,7 @@ def _parse_rows(
             continue
         rows.append(
             Comparator(
-                review_id=review_id,
+                **owner,
                 authority=authority,
                 code=record[code_field],
                 period=when,
@@ -273,7 +275,9 @@ def import_comparators(app: App, ref: str, path: Path) -> ImportResult:
     with app.db.read() as session:
         known = {i.code for i in repo.indicators_for(session, review_id)}
     try:
-        rows, errors, skipped = _parse_rows(text, str(path), known, review_id)
+        rows, errors, skipped = parse_comparators(
+            text, str(path), known, {"review_id": review_id}
+        )
     except csv.Error as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from exc
     if errors:
@@ -285,7 +289,8 @@ def import_comparators(app: App, ref: str, path: Path) -> ImportResult:
         raise InputError("nothing imported: " + "; ".join(errors[:MAX_ERRORS_SHOWN]) + more)
     now = app.now()
     with app.db.write() as session:
-        new = repo.replace_comparators(session, review_id, rows)
+        held = repo.comparators_for(session, review_id)
+        new = repo.replace_comparators(session, held, rows)
         record_change(
             session,
             app,

@@ -43,6 +43,7 @@ from bvflow.reports import charts
 from bvflow.services.app import App, Loaded, load, timing
 from bvflow.services.appraisal import appraisal_of
 from bvflow.services.meetings import public_notice_of, stored_rule
+from bvflow.services.performance_plan import plan_page, plan_years
 from bvflow.services.reports import overrides_of, timetable_chart
 from bvflow.services.views import View
 from bvflow.store import Session, repo
@@ -481,9 +482,14 @@ def _build(session: Session, app: App, now: datetime) -> _Site:
         for item in year["items"]:
             if item["page"]:
                 item["href"] = f"reviews/{review_path(item['page']['ref'])}/index.html"
+    record_at = as_at.get(None, authority.created_at)
+    plans = plan_years(session)
+    for plan in plans:
+        site.files[f"performance-plan/{plan}/index.html"] = plan_page(
+            session, plan, record_at, app.settings.plan_due).encode("utf-8")
     site.files["index.html"] = render_page("index.html", {
-        "authority": authority.name, "years": years, "root": "",
-        "as_at": as_at.get(None, authority.created_at)}).encode("utf-8")
+        "authority": authority.name, "years": years, "root": "", "plans": plans,
+        "as_at": record_at}).encode("utf-8")
     site.files["style.css"] = style_sheet().encode("utf-8")
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"bvflow:{authority.name}:"
                            f"{authority.created_at.isoformat()}")

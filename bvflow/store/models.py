@@ -362,12 +362,17 @@ class Correction(SQLModel, table=True):
 
 
 class Indicator(SQLModel, table=True):
-    """A performance indicator of a review: national (prescribed) or local."""
+    """A performance indicator, national (prescribed) or local: a review's (``review_id``),
+    or a service's (``service``, no review), whose outturns are recorded every year whether
+    or not a review is running. ``tolerance`` (in the indicator's unit) is how far short of
+    its target a figure may fall and still be "within tolerance"."""
 
     __tablename__ = "indicators"
     __table_args__ = (UniqueConstraint("review_id", "code"),)
     id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="reviews.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="reviews.id", index=True)
+    service: str | None = Field(default=None, index=True)
+    tolerance: float | None = None
     code: str
     name: str
     unit: str = ""
@@ -394,12 +399,14 @@ class IndicatorValue(SQLModel, table=True):
 
 
 class Comparator(SQLModel, table=True):
-    """Another authority's figure for an indicator, imported from a benchmarking extract."""
+    """Another authority's figure for an indicator, imported from a benchmarking extract: for
+    a review's indicators (``review_id``) or a service's (``service``)."""
 
     __tablename__ = "comparators"
     __table_args__ = (UniqueConstraint("review_id", "authority", "code", "period"),)
     id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="reviews.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="reviews.id", index=True)
+    service: str | None = Field(default=None, index=True)
     authority: str
     code: str
     period: str

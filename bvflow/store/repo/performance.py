@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from bvflow.domain.programme import service_key
 from bvflow.errors import NotFoundError
 from bvflow.store import changes
 from bvflow.store.models import (
@@ -70,9 +71,41 @@ def comparators_for(session: Session, review_id: int) -> Sequence[Comparator]:
     ).all()
 
 
-def replace_comparators(session: Session, review_id: int, rows: Sequence[Comparator]) -> int:
-    """Upsert imported figures by (authority, code, period); returns how many were new."""
-    existing = {(c.authority, c.code, c.period): c for c in comparators_for(session, review_id)}
+def service_indicators(session: Session, service: str | None = None) -> Sequence[Indicator]:
+    """The services' own indicators (no review), by service and code; one service's if given
+    (matched whatever its case, as services are everywhere)."""
+    query = select(Indicator).where(col(Indicator.review_id).is_(None))
+    rows = session.exec(query.order_by(col(Indicator.service), col(Indicator.code))).all()
+    if service is None:
+        return rows
+    return [r for r in rows if service_key(r.service or "") == service_key(service)]
+
+
+def service_indicator(session: Session, service: str, code: str) -> Indicator:
+    for row in service_indicators(session, service):
+        if row.code.casefold() == code.casefold():
+            return row
+    raise NotFoundError(
+        f"no indicator {code!r} for the service {service!r}; "
+        "'bvflow indicator list' shows them"
+    )
+
+
+def service_comparators(session: Session, service: str) -> Sequence[Comparator]:
+    rows = session.exec(
+        select(Comparator)
+        .where(col(Comparator.review_id).is_(None))
+        .order_by(col(Comparator.code), col(Comparator.period), col(Comparator.authority))
+    ).all()
+    return [r for r in rows if service_key(r.service or "") == service_key(service)]
+
+
+def replace_comparators(
+    session: Session, existing_rows: Sequence[Comparator], rows: Sequence[Comparator]
+) -> int:
+    """Upsert imported figures by (authority, code, period) over the figures already held for
+    the same review or service; returns how many were new."""
+    existing = {(c.authority, c.code, c.period): c for c in existing_rows}
     new = 0
     for row in rows:
         old = existing.get((row.authority, row.code, row.period))
