@@ -61,6 +61,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "improvement",
         "The authority's improvement actions: from inspections, self-assessments, or its own.",
     ),
+    "inspection": (
+        "inspection",
+        "inspection",
+        "Inspections of services: the inspector's report, findings, recommendations, responses.",
+    ),
     "involvement": (
         "involvement_plan",
         "involvement",
