@@ -64,7 +64,7 @@ def finding() -> None:
 @click.argument("inspection_id", type=ID)
 @click.option("--judgement", required=True, help="The inspector's judgement, in words.")
 @click.option("--text", required=True, help="What the inspector found.")
-@click.option("--recommendation", "recommendations", multiple=True, required=True,
+@click.option("--recommendation", "recommendations", multiple=True,
               help="A recommendation (repeat for more); each becomes a tracked action.")
 @click.option("--owner", required=True, help="The email address of the actions' owner.")
 @click.option("--due", type=DATE, required=True, help="When the actions are due.")
