@@ -41,8 +41,7 @@ def record(
 
     \b
     Example:
-      bvflow inspection record --service Waste --date 2027-05-12 \\
-        --inspector "Best Value Inspectorate" --file report.pdf --rating fair
+      bvflow inspection record --service Waste --date 2027-05-12 --inspector "Best Value Inspectorate" --file report.pdf --rating fair --prospects promising
     """
     from bvflow.services.inspections import record_inspection
 
@@ -80,9 +79,7 @@ def finding_add(
 
     \b
     Example:
-      bvflow inspection finding add 1 --judgement "Fair, uncertain prospects" \\
-        --text "Complaints are not analysed" --recommendation "Analyse complaints" \\
-        --owner pat@x.gov.uk --due 2027-09-30 --priority high
+      bvflow inspection finding add 1 --judgement "Fair" --text "Complaints are not analysed" --recommendation "Analyse complaints quarterly" --owner pat@x.gov.uk --due 2027-09-30 --priority high
     """
     from bvflow.services.inspections import add_finding
 
