@@ -86,6 +86,9 @@ VALID: Final[dict[str, str]] = {
     "kind": "scope_statement", "out": "out.html", "year": "2027",
     "authority": "Exampleshire County Council", "path": "workflow.yaml",
     "expected_version": "1", "every": "1m",
+    "inspection_id": "1", "finding_id": "1", "inspected_on": "2027-01-04",
+    "inspector": "Best Value Inspectorate", "judgement": "Fair", "text": "A finding",
+    "recommendations": "Analyse complaints",
 }
 BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("party", "remove"): {"email": "sam@unison.example"},
@@ -218,6 +221,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                "Household waste recycled", "--unit", "%", "--target", "2026-27=35")
         cli.ok("indicator", "record", "--service", "Waste", "BV82a", "--period", "2025-26",
                "--value", "31.5")
+        cli.ok("inspection", "record", "--service", "Waste", "--date", "2027-01-04",
+               "--inspector", "Best Value Inspectorate", "--file", str(folder / "paper.txt"))
+        cli.ok("inspection", "finding", "add", "1", "--judgement", "Fair", "--text",
+               "Complaints not analysed", "--recommendation", "Analyse complaints",
+               "--owner", "sam@exampleshire.gov.uk", "--due", "2027-12-01")
         cli.ok("sweep")
     workflow = Path(__file__).parents[1] / "workflows" / "best-value.yaml"
     shutil.copy(workflow, folder / "workflow.yaml")

@@ -111,8 +111,12 @@ def test_inspection_pack(initialised: Cli, reviewed: str, tmp_path: Path) -> Non
     result = initialised.ok("report", "inspection", reviewed, "-o", str(out))
     assert "(audit trail intact)" in result.stdout
     with zipfile.ZipFile(out) as pack:
-        assert sorted(pack.namelist()) == ["audit-trail.csv", "evidence-index.csv",
-                                           "report.html", "report.md", "verify.json"]
+        names = sorted(pack.namelist())
+        assert [n for n in names if "/" not in n] == [
+            "MANIFEST.sha256", "README.txt", "audit-trail.csv", "earlier-inspections.json",
+            "evidence-index.csv", "report.html", "report.md", "verify.json"]
+        assert all(n.startswith("evidence/") for n in names if "/" in n)
+        assert pack.read("earlier-inspections.json") == b"[]\n"
         verdict = json.loads(pack.read("verify.json"))
         trail = list(csv.DictReader(io.StringIO(pack.read("audit-trail.csv").decode())))
         index = list(csv.DictReader(io.StringIO(pack.read("evidence-index.csv").decode())))

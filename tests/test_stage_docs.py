@@ -165,6 +165,9 @@ def test_the_report_reference_names_every_file_of_the_inspection_pack() -> None:
         "evidence-index.csv",
         "audit-trail.csv",
         "verify.json",
+        "README.txt",
+        "MANIFEST.sha256",
+        "earlier-inspections.json",
     ):
         assert f"| `{name}` |" in REPORTS, name
 

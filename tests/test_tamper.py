@@ -26,7 +26,7 @@ from bvflow.cli import main
 from bvflow.clock import SimulatedClock
 from bvflow.demo import START, play
 from bvflow.domain.calendar import WorkingCalendar
-from bvflow.services import corrections, reviews, setup, watchers
+from bvflow.services import corrections, inspections, reviews, setup, watchers
 from bvflow.services.app import App
 from bvflow.settings import Settings
 from bvflow.store.changes import STATE_TABLES
@@ -80,6 +80,14 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Record]:
     setup.open_day(app, holiday, "Worked: the council closes another day instead")
     second = reviews.create_review(app, "Libarries", "Culture", "ann@exampleshire.gov.uk")
     corrections.amend_review(app, second, "A typo in the title", title="Libraries")
+    (home / "inspection.pdf").write_bytes(b"%PDF-1.4 the inspector's report\n")
+    inspection = inspections.record_inspection(
+        app, "Culture", clock.now().date(), "Best Value Inspectorate", home / "inspection.pdf",
+        rating="fair", prospects="promising")
+    finding = inspections.add_finding(
+        app, inspection.id, "Fair", "Opening hours do not suit users", ["Consult users"],
+        "ann@exampleshire.gov.uk", clock.now().date() + timedelta(days=60), "high")
+    inspections.respond(app, int(finding["finding_id"]), "Agreed")
     app.db.dispose()
     found = Record(url, home)
     yield found
@@ -276,23 +284,24 @@ def test_the_reported_cases_of_the_outside_review(record: Record) -> None:
     assert record.verify()[0] == 0
 
 
-def test_a_stored_file_that_was_changed_is_found(record: Record) -> None:
-    evidence = STATE_TABLES["evidence"]
+@pytest.mark.parametrize("name", ["evidence", "inspections"])
+def test_a_stored_file_that_was_changed_is_found(record: Record, name: str) -> None:
+    table = STATE_TABLES[name]
     for conn in record.raw():
         row = conn.execute(
-            select(evidence.c.id, evidence.c.content).where(evidence.c.content.is_not(None))
+            select(table.c.id, table.c.content).where(table.c.content.is_not(None))
         ).first()
         assert row is not None
         conn.execute(
-            update(evidence).where(evidence.c.id == row.id).values(content=row.content + b"!")
+            update(table).where(table.c.id == row.id).values(content=row.content + b"!")
         )
     try:
         code, out = record.verify()
         assert code == 5
-        assert f"evidence row id={row.id}: its file no longer matches the SHA-256" in out
+        assert f"{name} row id={row.id}: its file no longer matches the SHA-256" in out
     finally:
         for conn in record.raw():
-            restore = update(evidence).where(evidence.c.id == row.id)
+            restore = update(table).where(table.c.id == row.id)
             conn.execute(restore.values(content=row.content))
     assert record.verify()[0] == 0
 

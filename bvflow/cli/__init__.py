@@ -66,6 +66,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "indicator",
         "A service's own performance indicators, outturns and targets, year by year.",
     ),
+    "inspection": (
+        "inspection",
+        "inspection",
+        "Inspections of services: the inspector's report, findings, recommendations, responses.",
+    ),
     "involvement": (
         "involvement_plan",
         "involvement",

@@ -76,7 +76,8 @@ def review_(
 @json_option
 @pass_state
 def inspection(state: State, ref: str, out: Path, force: bool, as_json: bool) -> None:
-    """The inspection pack: report, evidence index, audit trail CSV, verification result.
+    """The inspection pack: report, evidence and its files, audit trail, verification result,
+    earlier inspections with the responses, a README and a SHA-256 manifest.
 
     \b
     Example:
@@ -89,13 +90,24 @@ def inspection(state: State, ref: str, out: Path, force: bool, as_json: bool) ->
         emit_json(result)
     else:
         verdict = "intact" if result["intact"] else "BROKEN"
-        click.echo(f"wrote {out}: {', '.join(result['files'])} (audit trail {verdict})")
+        click.echo(f"wrote {out}: {_listed(result['files'])} (audit trail {verdict})")
     if not result["intact"]:
         from bvflow.errors import IntegrityError
 
         raise IntegrityError(
             f"the pack was written, but the audit trail does not verify; see verify.json in {out}"
         )
+
+
+def _listed(files: list[str]) -> str:
+    """The pack's files, each folder as one entry with its count."""
+    top = [f for f in files if "/" not in f]
+    folders: dict[str, int] = {}
+    for name in files:
+        if "/" in name:
+            folders[name.split("/")[0]] = folders.get(name.split("/")[0], 0) + 1
+    counted = [f"{d}/ ({n} file{'' if n == 1 else 's'})" for d, n in sorted(folders.items())]
+    return ", ".join(sorted(top + counted))
 
 
 @report.command()

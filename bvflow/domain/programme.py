@@ -10,7 +10,9 @@ default).
 
 Need is counted in plain signals, each shown with its reason: the priority the authority
 gave, indicators in the bottom quartile of their comparators, actions left overdue by
-earlier reviews of the service, and a service not reviewed within the cycle.
+earlier reviews of the service, recommendations of a Best Value inspection of the service
+(Local Government Act 1999 s.10, reported under s.13) whose actions are still open, and a
+service not reviewed within the cycle.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Need:
     bottom_quartile: tuple[str, ...] = ()  # indicator codes, from its latest review
     overdue_actions: tuple[str, ...] = ()  # "REF: title" of earlier reviews' overdue actions
     last_reviewed: int | None = None  # the year its latest review opened
+    open_recommendations: tuple[str, ...] = ()  # inspection recommendations not yet done
 
     def score(self, year: int, cycle_years: int) -> int:
         """Priority points, and one for each other signal."""
@@ -45,6 +48,7 @@ class Need:
             _POINTS[self.priority]
             + len(self.bottom_quartile)
             + len(self.overdue_actions)
+            + len(self.open_recommendations)
             + (1 if self.out_of_cycle(year, cycle_years) else 0)
         )
 
@@ -64,6 +68,9 @@ class Need:
         if self.overdue_actions:
             said.append(f"{_count(len(self.overdue_actions), 'overdue action')} from earlier "
                         f"reviews ({'; '.join(self.overdue_actions)})")
+        if self.open_recommendations:
+            counted = _count(len(self.open_recommendations), "open inspection recommendation")
+            said.append(f"{counted} ({'; '.join(self.open_recommendations)})")
         if self.last_reviewed is None:
             said.append("never reviewed")
         elif self.out_of_cycle(year, cycle_years):

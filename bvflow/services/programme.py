@@ -25,6 +25,7 @@ from bvflow.domain.programme import (
 )
 from bvflow.errors import InputError
 from bvflow.services.app import App
+from bvflow.services.inspections import open_recommendations
 from bvflow.services.performance import comparisons
 from bvflow.services.reviews import open_review
 from bvflow.services.views import View
@@ -112,7 +113,7 @@ def _needs(session: Session, now: datetime) -> _NeedOf:
     by_service: dict[str, list[Review]] = {}
     for review in reviews:
         by_service.setdefault(service_key(review.service), []).append(review)
-    return _NeedOf(session, by_service, open_actions, today)
+    return _NeedOf(session, by_service, open_actions, today, open_recommendations(session))
 
 
 @dataclass
@@ -121,6 +122,7 @@ class _NeedOf:
     by_service: dict[str, list[Review]]
     open_actions: dict[int, list[PlanAction]]
     today: date
+    recommendations: dict[str, list[str]] = field(default_factory=dict)
 
     def __call__(self, item: ProgrammeItem) -> Need:
         earlier = [r for r in self.by_service.get(service_key(item.service), [])
@@ -141,6 +143,7 @@ class _NeedOf:
             bottom,
             overdue,
             local_date(latest.created_at).year if latest is not None else None,
+            tuple(self.recommendations.get(service_key(item.service), ())),
         )
 
 

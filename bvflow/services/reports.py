@@ -23,6 +23,7 @@ from bvflow.exports import to_csv, to_xlsx
 from bvflow.files import check_output, protected_paths, write_output
 from bvflow.reports import charts
 from bvflow.reports.render import render_report
+from bvflow.services import inspection_pack as pack_parts
 from bvflow.services.app import App, Loaded, load, timing
 from bvflow.services.appraisal import appraisal_of
 from bvflow.services.audit import verify
@@ -410,8 +411,9 @@ def review_report(
 
 
 def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[str, Any]:
-    """A zip for inspectors: the internal report, the evidence index, the audit trail CSV
-    and the chain's verification result with a checkpoint."""
+    """A zip for inspectors: the internal report, the evidence index and files, the audit
+    trail CSV, the chain's verification result, the service's earlier inspections with the
+    responses, a README and a SHA-256 manifest (``bvflow.services.inspection_pack``)."""
     if out.exists() and out.is_dir():
         raise InputError(f"{out} is a directory; give a file name such as pack.zip")
     check_output(out, protected_paths(app.db.path), force)
@@ -423,8 +425,32 @@ def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[
             event_dict(e)
             for e in repo.find_events(session, repo.EventFilter(review=loaded.review.ref))
         ]
+        attached = {
+            **pack_parts.evidence_files(session, int(loaded.review.id or 0)),
+            **pack_parts.history(session, loaded.review.service, local_date(now)),
+        }
     verdict = verify(app).as_dict()
-    files = {
+    files: dict[str, bytes] = {
+        name: text.encode("utf-8") for name, text in _pack_texts(data, trail, verdict, now,
+                                                                 loaded.review.ref).items()
+    }
+    files["README.txt"] = pack_parts.readme(loaded.review.ref, loaded.review.service,
+                                            now.isoformat())
+    files.update(attached)
+    files[pack_parts.MANIFEST] = pack_parts.manifest(files)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        for name, content in files.items():
+            pack.writestr(name, content)
+    write_output(out, buffer.getvalue(), protected_paths(app.db.path), force)
+    return {"file": str(out), "files": sorted(files), "intact": verdict["intact"]}
+
+
+def _pack_texts(
+    data: ReportData, trail: list[dict[str, Any]], verdict: dict[str, Any], now: datetime,
+    ref: str,
+) -> dict[str, str]:
+    return {
         "report.html": render_report("review", "html", data.__dict__),
         "report.md": render_report("review", "md", data.__dict__),
         "evidence-index.csv": to_csv(
@@ -447,15 +473,9 @@ def inspection_pack(app: App, ref: str, out: Path, force: bool = False) -> dict[
             ],
         ),
         "verify.json": json.dumps(
-            {**verdict, "review": loaded.review.ref, "generated_at": now.isoformat()}, indent=2
+            {**verdict, "review": ref, "generated_at": now.isoformat()}, indent=2
         ),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as pack:
-        for name, text in files.items():
-            pack.writestr(name, text)
-    write_output(out, buffer.getvalue(), protected_paths(app.db.path), force)
-    return {"file": str(out), "files": sorted(files), "intact": verdict["intact"]}
 
 
 PROGRAMME_FIELDS: Final = (

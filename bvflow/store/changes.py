@@ -60,6 +60,10 @@ STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.ProgrammeItem,
     models.Publication,
     models.InvolvementPlanEntry,
+    models.Inspection,
+    models.InspectionFinding,
+    models.InspectionRecommendation,
+    models.InspectionResponse,
 )
 
 
@@ -72,7 +76,7 @@ def _table(model: type[SQLModel]) -> Table:
 STATE_TABLES: Final[dict[str, Table]] = {_table(m).name: _table(m) for m in STATE_MODELS}
 # A file's bytes are not copied into the chain: the event carries the file's SHA-256 (in
 # ``file_sha256``) and verify checks the stored bytes against it.
-ATTACHED: Final = {("evidence", "content")}
+ATTACHED: Final = {("evidence", "content"), ("inspections", "content")}
 PENDING: Final = "bvflow.pending_changes"
 
 

@@ -527,3 +527,61 @@ class InvolvementPlanEntry(SQLModel, table=True):
     added_by: str
     added_at: datetime = Field(sa_column=_instant())
     updated_at: datetime = Field(sa_column=_instant())
+
+
+class Inspection(SQLModel, table=True):
+    """A Best Value inspection of a service (Local Government Act 1999 s.10: the Audit
+    Commission's Best Value Inspectorate), with the inspector's report (s.13) kept as a file
+    (bytes and SHA-256, like evidence). ``rating`` is how good the service is (poor, fair,
+    good, excellent: 0-3 stars) and ``prospects`` whether it will improve (poor, uncertain,
+    promising, excellent), the Audit Commission's two judgements."""
+
+    __tablename__ = "inspections"
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(index=True)
+    inspected_on: date
+    inspector: str
+    title: str
+    review_ref: str | None = None
+    rating: str | None = None
+    prospects: str | None = None
+    file_name: str
+    file_sha256: str
+    file_size: int
+    # Not in the chain (the event carries the SHA-256), so nullable for replay, as evidence's.
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    recorded_by: str
+    recorded_at: datetime = Field(sa_column=_instant())
+
+
+class InspectionFinding(SQLModel, table=True):
+    """One finding of an inspection: the inspector's judgement and what was found."""
+
+    __tablename__ = "inspection_findings"
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspections.id", index=True)
+    judgement: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    added_by: str
+    added_at: datetime = Field(sa_column=_instant())
+
+
+class InspectionRecommendation(SQLModel, table=True):
+    """A recommendation of a finding; the authority's action answering it is the
+    ``plan_actions`` row with source ``inspection`` and ``source_id`` this id."""
+
+    __tablename__ = "inspection_recommendations"
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="inspection_findings.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class InspectionResponse(SQLModel, table=True):
+    """The authority's response to a finding (several may follow one another)."""
+
+    __tablename__ = "inspection_responses"
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="inspection_findings.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    responded_by: str
+    responded_at: datetime = Field(sa_column=_instant())

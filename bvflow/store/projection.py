@@ -29,6 +29,8 @@ _EVENTS: Final[Table] = metadata.tables["audit_events"]
 _HEAD: Final[Table] = metadata.tables["audit_head"]
 # Enough to act on; a wholesale rewrite would otherwise print a line per row.
 MAX_REPORTED: Final = 50
+# The tables that keep a file's bytes (``content``) beside the SHA-256 their event recorded.
+FILE_TABLES: Final = ("evidence", "inspections")
 
 
 @dataclass(frozen=True)
@@ -339,20 +341,21 @@ def file_problems(live: Connection, replayed: Replay | None = None) -> list[Diff
     def by(table: str, key: Any) -> int | None:
         return replayed.set_by.get((table, (key,)), {}).get("*") if replayed else None
 
-    rows = live.exec_driver_sql('SELECT id, file_sha256, content FROM "evidence"')
-    for item_id, sha, content in rows:
-        if content is not None and not isinstance(content, bytes):
-            content = str(content).encode("utf-8")
-            sha = None  # stored as text: altered whatever its hash
-        actual = hashlib.sha256(content).hexdigest() if content is not None else None
-        if actual != sha:
-            note = "its file no longer matches the SHA-256 its event recorded (edited)"
-            found.append(
-                Difference(
-                    "evidence", {"id": item_id}, "content", actual, sha, by("evidence", item_id),
-                    note,
+    for table in FILE_TABLES:  # evidence papers, inspectors' reports
+        rows = live.exec_driver_sql(f'SELECT id, file_sha256, content FROM "{table}"')
+        for item_id, sha, content in rows:
+            if content is not None and not isinstance(content, bytes):
+                content = str(content).encode("utf-8")
+                sha = None  # stored as text: altered whatever its hash
+            actual = hashlib.sha256(content).hexdigest() if content is not None else None
+            if actual != sha:
+                note = "its file no longer matches the SHA-256 its event recorded (edited)"
+                found.append(
+                    Difference(
+                        table, {"id": item_id}, "content", actual, sha, by(table, item_id),
+                        note,
+                    )
                 )
-            )
     for digest, source in live.exec_driver_sql('SELECT digest, source FROM "definitions"'):
         if isinstance(source, str):
             actual = hashlib.sha256(source.encode("utf-8")).hexdigest()

@@ -30,6 +30,14 @@ from bvflow.store.repo.evidence import (
     evidence_for,
     evidence_kinds_in_stage,
 )
+from bvflow.store.repo.inspections import (
+    findings_for,
+    inspections,
+    load_finding,
+    load_inspection,
+    recommendations_for,
+    responses_for,
+)
 from bvflow.store.repo.involvement import (
     activities_for,
     agreements_for,
@@ -126,6 +134,12 @@ from bvflow.store.repo.reviews import (
 )
 
 __all__ = [
+    "findings_for",
+    "inspections",
+    "load_finding",
+    "load_inspection",
+    "recommendations_for",
+    "responses_for",
     "actions_for_source",
     "authority_actions",
     "load_authority_action",
