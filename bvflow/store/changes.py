@@ -60,6 +60,8 @@ STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.ProgrammeItem,
     models.Publication,
     models.InvolvementPlanEntry,
+    models.CompetencyAssessment,
+    models.CompetencyScore,
 )
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bvflow.errors import InputError, StoreError
 
 # The Alembic revision this code expects; tests check it equals the migrations' head.
-SCHEMA_HEAD: Final = "0016"
+SCHEMA_HEAD: Final = "0018"
 BUSY_TIMEOUT_MS: Final = 30_000
 # Backend name -> the extra that installs its driver ("" when bvflow always has it).
 BACKENDS: Final = {"sqlite": "", "postgresql": "postgres"}
