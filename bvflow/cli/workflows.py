@@ -129,13 +129,13 @@ def validate(path: Path, as_json: bool) -> None:
         count = len(exc.problems)
         raise InputError(f"{exc.source} is not valid: {count} problem{'s' * (count != 1)}") from exc
     if isinstance(found, FrameworkFile):
-        name, count = found.framework.name, f"{len(found.framework.competencies)} competencies"
+        name, size = found.framework.name, f"{len(found.framework.competencies)} competencies"
     else:
-        name, count = found.definition.name, f"{len(found.definition.stages)} stages"
+        name, size = found.definition.name, f"{len(found.definition.stages)} stages"
     if as_json:
         emit_json({"valid": True, "name": name, "digest": found.digest})
     else:
-        click.echo(f"{path}: valid ({name}, {count}, digest {found.digest[:12]})")
+        click.echo(f"{path}: valid ({name}, {size}, digest {found.digest[:12]})")
 
 
 COMMANDS = [workflow]
