@@ -50,7 +50,7 @@ def frameworks_(state: State, as_json: bool) -> None:
               help="A competency's level (repeat for each; instead of --file).")
 @click.option("--evidence", multiple=True, metavar="CODE=TEXT",
               help="The evidence for a competency's level (repeat for each).")
-@click.option("--participant", "participants", multiple=True, metavar="EMAIL",
+@click.option("--participant", "participants", multiple=True, required=True, metavar="EMAIL",
               help="Who took part (repeat for each; at least one).")
 @click.option("--target-level", "target", type=click.IntRange(1, 10), default=3,
               show_default=True, help="A score below this level is a gap.")
