@@ -63,8 +63,8 @@ def assess_(state: State, framework: str, round_: int, scores_file: Path | None,
 
     \b
     Example:
-      bvflow competency assess --framework best-value-competencies --round 2027 \\
-        --file scores-2027.csv --participant pat@x.gov.uk --participant sam@x.gov.uk
+      bvflow competency assess --framework best-value-competencies --round 2027 --file s.csv --participant pat@x.gov.uk
+      bvflow competency assess --framework my-framework.yaml --round 2028 --score local-people=3 --evidence "local-people=Residents' panel" --participant pat@x.gov.uk
     """
     from bvflow.errors import InputError
     from bvflow.services.competency import assess, pairs, read_scores_file
@@ -103,8 +103,7 @@ def add(state: State, round_: int, code: str, title: str, owner: str, due: date,
 
     \b
     Example:
-      bvflow competency action add --round 2027 --competency business-links \\
-        --title "Set up a business forum" --owner pat@x.gov.uk --due 2027-12-31
+      bvflow competency action add --round 2027 --competency business-links --title "Business forum" --owner pat@x.gov.uk --due 2027-12-31
     """
     from bvflow.services.competency import add_development_action
 
