@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -293,8 +292,8 @@ def test_a_round_is_assessed_once_and_a_file_needs_its_columns(
     assert "not both" in both.stderr
     nobody = initialised("competency", "assess", "--framework", "best-value-competencies",
                          "--round", "2029", *score_options(FIRST))
-    assert nobody.exit_code == 1
-    assert "--participant EMAIL" in nobody.stderr
+    assert nobody.exit_code == 2  # a usage error: the option is required
+    assert "'--participant'" in nobody.stderr
     assert snapshot(initialised.db) == before
 
 
@@ -351,10 +350,19 @@ def test_a_councils_own_framework_by_path_is_pinned(initialised: Cli, tmp_path: 
     own.write_text(text, encoding="utf-8")
     initialised.ok("competency", "assess", "--framework", str(own), "--round", "2027",
                    *score_options(FIRST), "--participant", PAT)
-    shutil.copy(BUNDLED, own.with_name("other.yaml"))
+    by_path = initialised.ok("report", "competency", "--framework", str(own), "--format",
+                             "md").stdout
+    row = "| Links with business | 1 | first assessed | **Gap** (level 1, target 3) |"
+    assert row in by_path
+    own.write_text(text.replace("Links with business", "Business links"), encoding="utf-8")
+    initialised.ok("competency", "action", "add", "--framework", "exampleshire-competencies",
+                   "--round", "2027", "--competency", "business-links", "--title", "Forum",
+                   "--owner", PAT, "--due", "2027-06-30")
     own.unlink()  # the round keeps the text it was scored against
     listed = json.loads(initialised.ok("competency", "frameworks", "--json").stdout)
     assert ("exampleshire-competencies", [2027]) in [(f["name"], f["rounds"]) for f in listed]
     md = initialised.ok("report", "competency", "--framework", "exampleshire-competencies",
                         "--format", "md").stdout
-    assert "| Links with business | 1 | first assessed | **Gap** (level 1, target 3) |" in md
+    assert row in md
+    assert "| Forum |" in md
+    assert initialised.ok("audit", "verify").stdout.startswith("intact:")

@@ -41,7 +41,11 @@ def competency_report(app: App, framework: str | None = None, fmt: str = "html")
 
 def _gather(session: Session, name: str, today: date) -> dict[str, Any]:
     rounds = list(repo.assessments(session, name))
-    framework = pinned_framework(rounds[-1]) if rounds else resolve_framework(name).framework
+    if not rounds:  # a bundled framework not assessed yet, or a council's file by its path
+        framework = resolve_framework(name).framework
+        rounds = list(repo.assessments(session, framework.name))
+    if rounds:
+        framework = pinned_framework(rounds[-1])
     scores = repo.scores_of(session, [int(r.id or 0) for r in rounds])
     by_round = {r.id: {s.code: s for s in scores if s.assessment_id == r.id} for r in rounds}
     actions = [view(a, today).as_dict()
