@@ -114,15 +114,22 @@ def pairs(values: Sequence[str], option: str) -> dict[str, str]:
 def read_scores_file(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Levels and evidence from a CSV with the columns ``code,level,evidence``."""
     text = read_text_input(path, "scores file", MAX_SCORES_FILE)
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _scores_rows(path, csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"scores file {path} is not CSV: {exc}") from exc
+
+
+def _scores_rows(path: Path, reader: csv.DictReader[str]
+                 ) -> tuple[dict[str, str], dict[str, str]]:
     if reader.fieldnames is None or set(reader.fieldnames) != {"code", "level", "evidence"}:
         raise InputError(f"scores file {path} needs the columns code,level,evidence")
     levels: dict[str, str] = {}
     evidence: dict[str, str] = {}
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
         code = (row.get("code") or "").strip()
         if not code or code in levels:
-            raise InputError(f"scores file {path} line {line}: "
+            raise InputError(f"scores file {path} line {reader.line_num}: "
                              + ("a code is missing" if not code else f"{code} is given twice"))
         levels[code] = row.get("level") or ""
         evidence[code] = row.get("evidence") or ""
