@@ -31,6 +31,8 @@ MAX_LEVELS: Final = 10
 
 @dataclass(frozen=True)
 class Level:
+    """One level of a competency: its number (1 is the lowest), name and what it looks like."""
+
     level: int
     name: str
     looks_like: str
@@ -38,6 +40,8 @@ class Level:
 
 @dataclass(frozen=True)
 class Competency:
+    """A competency with its levels, 1..N in order."""
+
     code: str
     name: str
     description: str
@@ -45,14 +49,18 @@ class Competency:
 
     @property
     def top(self) -> int:
+        """The highest level."""
         return len(self.levels)
 
     def level(self, number: int) -> Level:
+        """Level ``number`` (1-based)."""
         return self.levels[number - 1]
 
 
 @dataclass(frozen=True)
 class Framework:
+    """A validated competency framework."""
+
     name: str
     title: str
     version: int
@@ -61,10 +69,12 @@ class Framework:
     competencies: tuple[Competency, ...]
 
     def competency(self, code: str) -> Competency | None:
+        """The competency with this code, if the framework has it."""
         return next((c for c in self.competencies if c.code == code), None)
 
     @property
     def codes(self) -> tuple[str, ...]:
+        """The competencies' codes, in the file's order."""
         return tuple(c.code for c in self.competencies)
 
 
