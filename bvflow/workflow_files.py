@@ -125,14 +125,10 @@ def _load(source: str) -> Any:
     return yaml.load(source, Loader=_Loader)  # noqa: S506 - safe constructor, guarded
 
 
-def parse_source(source: str, source_name: str, file_stem: str | None = None) -> Definition:
-    """Parse YAML text into a validated definition (every problem reported at once).
-
-    With ``file_stem``, the definition's ``name:`` must equal it, as a workflow folder
-    requires: validating a file then says exactly what using it would say.
-    """
+def parse_yaml(source: str, source_name: str) -> Any:
+    """The YAML data of a definition file (mappings with their lines), or DefinitionError."""
     try:
-        data = _load(source)
+        return _load(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -140,7 +136,16 @@ def parse_source(source: str, source_name: str, file_stem: str | None = None) ->
         raise DefinitionError(source_name, [Problem(f"not valid YAML: {message}", line)]) from exc
     except yaml.YAMLError as exc:
         raise DefinitionError(source_name, [Problem(f"not valid YAML: {exc}")]) from exc
-    name_problem = _name_problem(data, file_stem)
+
+
+def parse_source(source: str, source_name: str, file_stem: str | None = None) -> Definition:
+    """Parse YAML text into a validated definition (every problem reported at once).
+
+    With ``file_stem``, the definition's ``name:`` must equal it, as a workflow folder
+    requires: validating a file then says exactly what using it would say.
+    """
+    data = parse_yaml(source, source_name)
+    name_problem = name_problem_of(data, file_stem)
     try:
         definition = parse_definition(data, source_name)
     except DefinitionError as exc:
@@ -152,7 +157,8 @@ def parse_source(source: str, source_name: str, file_stem: str | None = None) ->
     return definition
 
 
-def _name_problem(data: object, file_stem: str | None) -> Problem | None:
+def name_problem_of(data: object, file_stem: str | None) -> Problem | None:
+    """A problem if a definition's ``name:`` is not its file's name."""
     if file_stem is None or not isinstance(data, LineDict):
         return None
     name = data.get("name")

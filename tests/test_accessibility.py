@@ -3,8 +3,8 @@
 axe-core's WCAG 2.2 A and AA rules must find nothing, and its best-practice rules (landmarks,
 heading order) nothing either. The pages are the review report for each audience, as it
 stands and as it stood, for a review in every state; the inspection pack's report; the
-programme; the involvement plan against the record; and every notice, as previewed and as
-delivered.
+programme; the involvement plan against the record; the competency self-assessment; and
+every notice, as previewed and as delivered.
 """
 
 from __future__ import annotations
@@ -126,6 +126,18 @@ def pages(initialised: Cli, reviewed: str, new_review: Callable[..., str],
                "--value", value)
     save("performance-plan.html", "report", "performance-plan", "--year", "2027")
     save("performance-plan-none.html", "report", "performance-plan", "--year", "2020")
+    save("competency-none.html", "report", "competency")
+    scores = [f"--score={c}={lv}" for c, lv in (
+        ("local-people", 2), ("business-links", 1), ("modern-management", 3),
+        ("partnership", 2), ("fair-employment", 3), ("performance", 2), ("involvement", 4))]
+    for year in ("2026", "2027"):
+        cli.ok("competency", "assess", "--framework", "best-value-competencies", "--round",
+               year, *scores, *(f"--evidence={s.split('=')[1]}=Seen" for s in scores),
+               "--participant", "pat@exampleshire.gov.uk")
+    cli.ok("competency", "action", "add", "--round", "2027", "--competency", "partnership",
+           "--title", "Shared targets", "--owner", "pat@exampleshire.gov.uk", "--due",
+           "2027-01-05")
+    save("competency.html", "report", "competency")
     cli.ok("report", "inspection", reviewed, "-o", str(tmp_path / "pack.zip"))
     with zipfile.ZipFile(tmp_path / "pack.zip") as pack:
         (out / "inspection-report.html").write_bytes(pack.read("report.html"))

@@ -115,10 +115,18 @@ BY_COMMAND: Final[dict[tuple[str, ...], dict[str, str]]] = {
     ("indicator", "add"): {"name": "Indicator"},
     ("indicator", "record"): {"code": "BV82a"},
     ("indicator", "import"): {"file": "bench.csv"},
+    ("competency", "assess"): {"framework": "best-value-competencies", "round_": "2028",
+                               "scores_file": "scores.csv", "participants": "pat@x.gov.uk"},
+    ("competency", "action", "add"): {"round_": "2027", "code": "business-links"},
 }
 # Long-running or self-contained: fuzzed elsewhere (test_scheduler, test_smoke).
 LEFT_OUT: Final = {("scheduler", "run"), ("demo",)}
-MULTILINE: Final = ('INSERT INTO "definitions"', 'INSERT INTO "outbox"')
+SCORES: Final = "code,level,evidence\n" + "".join(
+    f"{code},{level},Seen in the minutes\n" for code, level in (
+        ("local-people", 2), ("business-links", 1), ("modern-management", 3),
+        ("partnership", 2), ("fair-employment", 3), ("performance", 2), ("involvement", 3)))
+MULTILINE: Final = ('INSERT INTO "definitions"', 'INSERT INTO "outbox"',
+                    'INSERT INTO "competency_assessments"')
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[
@@ -226,6 +234,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli.ok("inspection", "finding", "add", "1", "--judgement", "Fair", "--text",
                "Complaints not analysed", "--recommendation", "Analyse complaints",
                "--owner", "sam@exampleshire.gov.uk", "--due", "2027-12-01")
+        (folder / "scores.csv").write_text(SCORES)
+        cli.ok("competency", "assess", "--framework", "best-value-competencies", "--round",
+               "2027", "--file", str(folder / "scores.csv"), "--participant",
+               "sam@exampleshire.gov.uk")
+        cli.ok("competency", "action", "add", "--round", "2027", "--competency",
+               "business-links", "--title", "Business forum", "--owner",
+               "sam@exampleshire.gov.uk", "--due", "2027-12-01")
         cli.ok("sweep")
     workflow = Path(__file__).parents[1] / "workflows" / "best-value.yaml"
     shutil.copy(workflow, folder / "workflow.yaml")
@@ -246,7 +261,7 @@ def test_hostile_text_in_any_parameter_is_refused_cleanly(
         path: tuple[str, ...], command: click.Command, template: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     params = _fuzzable(command)
-    for name in ("paper.txt", "bench.csv", "workflow.yaml", "bvflow.db"):
+    for name in ("paper.txt", "bench.csv", "workflow.yaml", "scores.csv", "bvflow.db"):
         shutil.copy(template / name, tmp_path / name)
     monkeypatch.chdir(tmp_path)
     target = Target(f"sqlite:///{tmp_path / 'bvflow.db'}", tmp_path, tmp_path / "bvflow.db")

@@ -40,6 +40,7 @@ def test_installed_wheel_finds_its_workflows(tmp_path: Path) -> None:
     (wheel,) = dist.glob("bvflow-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "bvflow/_data/workflows/best-value.yaml" in names
+    assert "bvflow/_data/competencies/best-value-competencies.yaml" in names
     assert "bvflow/_data/notifications/README.md" in names
     assert "bvflow/store/migrations/versions/0001_initial_schema.py" in names
     assert "bvflow/py.typed" in names
@@ -66,6 +67,10 @@ def test_installed_wheel_finds_its_workflows(tmp_path: Path) -> None:
     )
     assert demo.returncode == 0, demo.stderr
     assert "audit verify: intact" in demo.stdout
+    frameworks = run(str(venv / "bin" / "bvflow"), "--db", str(empty / "demo" / "bvflow.db"),
+                     "competency", "frameworks", cwd=empty, env=env)
+    assert frameworks.returncode == 0, frameworks.stderr
+    assert "best-value-competencies  7" in frameworks.stdout
 
 
 def test_help_does_not_import_the_database_layer(tmp_path: Path) -> None:

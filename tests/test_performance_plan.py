@@ -40,6 +40,7 @@ stages:
   - name: closed
     title: Closed
     final: true
+evidence_kinds: [correspondence]
 """
 
 COMPARATORS = """\
@@ -222,9 +223,9 @@ def parse_page(html: str) -> _Page:
 
 
 def close_review(cli: Cli, tmp_path: Path, title: str, service: str,
-                 outcome: str | None = None) -> str:
+                 outcome: str | None = None, paper: Path | None = None) -> str:
     """A review of ``service`` taken to closed today, with a chosen option, an agreement,
-    an involvement outcome and an improvement action."""
+    an involvement outcome, an improvement action and (if given) a confidential paper."""
     workflow = tmp_path / "quick.yaml"
     workflow.write_text(QUICK, encoding="utf-8")
     ref = cli.ok("review", "create", title, "--service", service, "--coordinator", JO,
@@ -241,6 +242,9 @@ def close_review(cli: Cli, tmp_path: Path, title: str, service: str,
                "--summary", "Tenants asked for evening slots", "--outcome", outcome)
     cli.ok("action", "add", ref, "--title", f"Improve {service.lower()}", "--owner", SAM,
            "--due", "2027-09-30")
+    if paper is not None:
+        cli.ok("evidence", "add", ref, "--kind", "correspondence", "--title", paper.stem,
+               "--file", str(paper), "--disclosure", "confidential")
     cli.ok("review", "advance", ref)
     cli.ok("review", "advance", ref)
     return ref

@@ -26,7 +26,7 @@ from bvflow.cli import main
 from bvflow.clock import SimulatedClock
 from bvflow.demo import START, play
 from bvflow.domain.calendar import WorkingCalendar
-from bvflow.services import corrections, inspections, reviews, setup, watchers
+from bvflow.services import competency, corrections, inspections, reviews, setup, watchers
 from bvflow.services.app import App
 from bvflow.settings import Settings
 from bvflow.store.changes import STATE_TABLES
@@ -88,6 +88,11 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Record]:
         app, inspection.id, "Fair", "Opening hours do not suit users", ["Consult users"],
         "ann@exampleshire.gov.uk", clock.now().date() + timedelta(days=60), "high")
     inspections.respond(app, int(finding["finding_id"]), "Agreed")
+    levels = {"local-people": "2", "business-links": "1", "modern-management": "3",
+              "partnership": "2", "fair-employment": "3", "performance": "2",
+              "involvement": "3"}
+    competency.assess(app, "best-value-competencies", 2027, levels,
+                      dict.fromkeys(levels, "Seen in the minutes"), ["pat@exampleshire.gov.uk"])
     app.db.dispose()
     found = Record(url, home)
     yield found

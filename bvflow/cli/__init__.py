@@ -40,6 +40,11 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
         "calendar",
         "The working-day calendar: weekends, bank holidays, council closure days.",
     ),
+    "competency": (
+        "competency",
+        "competency",
+        "Competency self-assessment: score the authority against a framework, answer its gaps.",
+    ),
     "db": (
         "db",
         "db_group",

@@ -1,4 +1,4 @@
-"""``bvflow report``: review reports, the inspection pack, the programme."""
+"""``bvflow report``: review reports, the inspection pack, the programme, competency."""
 
 from __future__ import annotations
 
@@ -192,6 +192,29 @@ def involvement_(
     from bvflow.services.involvement_plan import involvement_report
 
     deliver(state, involvement_report(state.app(), year, ref, fmt), out, force)
+
+
+@report.command(name="competency")
+@click.option("--framework", help="The framework's name (default: best-value-competencies).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "xlsx"]), default="html",
+              show_default=True,
+              help="xlsx is a spreadsheet: give --output FILE or redirect stdout.")
+@output_option
+@force_option
+@pass_state
+def competency_(state: State, framework: str | None, fmt: str, out: Path | None,
+                force: bool) -> None:
+    """A competency self-assessment: levels by round, gaps, evidence, development actions.
+
+    \b
+    Example:
+      bvflow report competency -o competency.html
+      bvflow report competency --format xlsx -o competency.xlsx
+    """
+    from bvflow.services.competency_report import competency_report
+
+    refuse_binary_on_terminal(fmt, out)
+    deliver(state, competency_report(state.app(), framework, fmt), out, force)
 
 
 COMMANDS = [report]

@@ -101,13 +101,16 @@ def diagram(state: State, name: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @json_option
 def validate(path: Path, as_json: bool) -> None:
-    """Check a workflow file; every problem is listed with file:line.
+    """Check a workflow file (or a competency framework); every problem is listed with
+    file:line.
 
     \b
     Example:
       bvflow workflow validate my-workflow.yaml
+      bvflow workflow validate my-competencies.yaml
     """
     from bvflow.errors import DefinitionError, InputError
+    from bvflow.framework_files import FrameworkFile
     from bvflow.services.workflows import validate as check
 
     try:
@@ -125,13 +128,14 @@ def validate(path: Path, as_json: bool) -> None:
                 click.echo(problem.render(exc.source), err=True)
         count = len(exc.problems)
         raise InputError(f"{exc.source} is not valid: {count} problem{'s' * (count != 1)}") from exc
-    if as_json:
-        emit_json({"valid": True, "name": found.definition.name, "digest": found.digest})
+    if isinstance(found, FrameworkFile):
+        name, size = found.framework.name, f"{len(found.framework.competencies)} competencies"
     else:
-        click.echo(
-            f"{path}: valid ({found.definition.name}, {len(found.definition.stages)} "
-            f"stages, digest {found.digest[:12]})"
-        )
+        name, size = found.definition.name, f"{len(found.definition.stages)} stages"
+    if as_json:
+        emit_json({"valid": True, "name": name, "digest": found.digest})
+    else:
+        click.echo(f"{path}: valid ({name}, {size}, digest {found.digest[:12]})")
 
 
 COMMANDS = [workflow]

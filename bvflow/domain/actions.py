@@ -21,6 +21,8 @@ ACTIONS: Final = frozenset(
         "authority.set",
         "benchmark.imported",
         "calendar.closure_added",
+        "competency.action_added",
+        "competency.assessed",
         "calendar.closure_removed",
         "calendar.day_opened",
         "calendar.opening_removed",

@@ -9,8 +9,10 @@ from typing import Any
 from bvflow.domain.definition import Definition
 from bvflow.domain.diagram import mermaid
 from bvflow.errors import BVFlowError
+from bvflow.files import read_text_input
+from bvflow.framework_files import FrameworkFile, is_framework_source, read_framework
 from bvflow.services.views import View
-from bvflow.workflow_files import WorkflowFile, available, read_path, resolve
+from bvflow.workflow_files import MAX_BYTES, WorkflowFile, available, read_path, resolve
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,12 @@ def diagram(name_or_path: str, workflows_dir: Path | None = None) -> str:
     return mermaid(resolve(name_or_path, workflows_dir).definition)
 
 
-def validate(path: Path) -> WorkflowFile:
-    """Read and validate a file; raises DefinitionError listing every problem."""
+def validate(path: Path) -> WorkflowFile | FrameworkFile:
+    """Read and validate a workflow or (``kind: competency-framework``) a competency
+    framework; raises DefinitionError listing every problem."""
+    source = read_text_input(path, "workflow file", MAX_BYTES)
+    if is_framework_source(source, str(path.resolve())):
+        return read_framework(path)
     return read_path(path)
 
 

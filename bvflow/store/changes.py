@@ -64,6 +64,8 @@ STATE_MODELS: Final[tuple[type[SQLModel], ...]] = (
     models.InspectionFinding,
     models.InspectionRecommendation,
     models.InspectionResponse,
+    models.CompetencyAssessment,
+    models.CompetencyScore,
 )
 
 

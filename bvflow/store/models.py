@@ -585,3 +585,34 @@ class InspectionResponse(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     responded_by: str
     responded_at: datetime = Field(sa_column=_instant())
+
+
+class CompetencyAssessment(SQLModel, table=True):
+    """One round of a competency self-assessment against a framework: the framework's text
+    as it was read (``framework_source``, its SHA-256 in ``framework_digest``), the target
+    level below which a score is a gap, and who took part (``participants``, a JSON list).
+    One per framework and round."""
+
+    __tablename__ = "competency_assessments"
+    __table_args__ = (UniqueConstraint("framework", "round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    framework: str = Field(index=True)
+    round: int
+    target_level: int
+    participants: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    framework_digest: str
+    framework_source: str = Field(sa_column=Column(Text, nullable=False))
+    assessed_by: str
+    assessed_at: datetime = Field(sa_column=_instant())
+
+
+class CompetencyScore(SQLModel, table=True):
+    """A competency's level in one round, with the evidence for it; the development actions
+    answering a gap point here (``plan_actions.source_id``, source ``competency``)."""
+
+    __tablename__ = "competency_scores"
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="competency_assessments.id", index=True)
+    code: str
+    level: int
+    evidence: str = Field(sa_column=Column(Text, nullable=False))

@@ -23,6 +23,11 @@ from bvflow.store.repo.chain import (
     iter_events,
     missing_guards,
 )
+from bvflow.store.repo.competency import (
+    assessments,
+    find_assessment,
+    scores_of,
+)
 from bvflow.store.repo.evidence import (
     add_evidence,
     corrections_for,
@@ -140,6 +145,9 @@ __all__ = [
     "load_inspection",
     "recommendations_for",
     "responses_for",
+    "assessments",
+    "find_assessment",
+    "scores_of",
     "actions_for_source",
     "authority_actions",
     "load_authority_action",

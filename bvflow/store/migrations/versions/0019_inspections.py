@@ -8,7 +8,7 @@ action in ``plan_actions``, source ``inspection``); ``inspection_responses`` the
 responses to a finding.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-03
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from bvflow.store.types import UTCDateTime
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
