@@ -46,11 +46,16 @@ def read_input(path: Path, what: str, max_bytes: int) -> bytes:
 MAX_PAPER_BYTES: Final = 25 * 1024 * 1024
 
 
-def read_paper(path: Path) -> tuple[str, bytes]:
-    """A paper's file name (checked like any text, since it is shown) and its bytes."""
+def read_paper(path: Path, database: Path | None = None) -> tuple[str, bytes]:
+    """A paper's file name (checked like any text, since it is shown) and its bytes. The
+    database (``database``) and its companions are never a paper: they hold every
+    confidential paper and every address, and a paper may be published or packed."""
     from bvflow import inputs
 
     name = inputs.text(path.name, "the file name", max_length=255)
+    for held in protected_paths(database):
+        if _same_file(path, held):
+            raise InputError(f"{path} is the bvflow database (or one of its files), not a paper")
     content = read_input(path, "the file", MAX_PAPER_BYTES)
     if not content:
         raise InputError(f"{path} is empty; give the file that holds the paper")

@@ -59,7 +59,11 @@ def run(app: App, every: int) -> None:
         stop = threading.Event()
 
         def request_stop(signum: int, _frame: Any) -> None:
-            log.info("received %s; stopping after the current sweep", signal.Signals(signum).name)
+            # Once: `timeout` and a service manager may signal both the process and its
+            # group, so the same stop can arrive twice.
+            if not stop.is_set():
+                log.info("received %s; stopping after the current sweep",
+                         signal.Signals(signum).name)
             stop.set()
 
         signal.signal(signal.SIGTERM, request_stop)

@@ -146,6 +146,46 @@ def test_the_docs_show_commands() -> None:
     assert len(DOC_LINES) > 40
 
 
+INLINE = re.compile(r"`(bvflow [a-z][^`]*)`")
+
+
+def _inline_spans() -> list[tuple[str, str]]:
+    return sorted({(page.name, span) for page in DOCS.glob("*.md")
+                   for span in INLINE.findall(page.read_text(encoding="utf-8"))})
+
+
+INLINE_SPANS = _inline_spans()
+
+
+def _check_span(span: str) -> None:
+    """The command words of an inline `bvflow ...` name real commands: `bvflow improvement
+    add|list|update` may list several, a group alone is fine, a word that is neither a
+    subcommand nor an option or placeholder is not (`bvflow notify sweep`)."""
+    command: click.Command = main
+    for word in span.split()[1:]:
+        if not isinstance(command, click.Group):
+            return
+        names = word.split("|")
+        if all(n in command.commands for n in names):
+            command = command.commands[names[0]]
+            continue
+        assert not word[0].islower() or "=" in word or "." in word, \
+            f"{span!r}: no command {word!r} under {command.name}"
+        return
+
+
+def test_a_span_naming_no_command_is_found() -> None:
+    _check_span("bvflow improvement add|list|update")
+    with pytest.raises(AssertionError, match="no command 'sweep' under notify"):
+        _check_span("bvflow notify sweep")
+
+
+@pytest.mark.parametrize(("page", "span"), INLINE_SPANS,
+                         ids=[f"{p}: {x}" for p, x in INLINE_SPANS])
+def test_commands_named_in_the_text_are_real(page: str, span: str) -> None:
+    _check_span(span)
+
+
 @pytest.mark.parametrize(("page", "line"), DOC_LINES, ids=[f"{p}: {x}" for p, x in DOC_LINES])
 def test_commands_in_the_docs_are_real(page: str, line: str) -> None:
     _check_command_line(line)

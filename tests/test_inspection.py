@@ -269,3 +269,26 @@ def test_the_pack_for_a_review_with_no_inspection_says_so(
     with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as pack:
         assert json.loads(pack.read("earlier-inspections.json")) == []
         assert not [n for n in pack.namelist() if n.startswith("inspections/")]
+
+
+def test_the_inspected_review_must_be_of_the_service_and_the_database_is_no_report(
+        initialised: Cli, new_review: Callable[..., str], report: Path) -> None:
+    ref = new_review()  # a review of Waste
+    before = snapshot(initialised.db)
+    wrong = initialised("inspection", "record", "--service", "Libraries", "--date",
+                        "2027-01-04", "--inspector", "I", "--file", str(report), "--review", ref)
+    assert wrong.exit_code == 1
+    assert f"{ref} is a review of Waste, not Libraries" in wrong.stderr
+    if initialised.db.path is not None:  # SQLite: the database is a file that could be sent
+        for name in (str(initialised.db.path), f"{initialised.db.path}-wal"):
+            if not Path(name).exists():
+                continue
+            leaked = initialised("inspection", "record", "--service", "Waste", "--date",
+                                 "2027-01-04", "--inspector", "I", "--file", name)
+            assert leaked.exit_code == 1
+            assert "is the bvflow database (or one of its files), not a paper" in leaked.stderr
+        as_paper = initialised("evidence", "add", ref, "--kind", "scope_statement", "--title",
+                               "T", "--file", str(initialised.db.path))
+        assert as_paper.exit_code == 1
+        assert "not a paper" in as_paper.stderr
+    assert snapshot(initialised.db) == before

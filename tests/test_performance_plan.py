@@ -81,7 +81,8 @@ def _indicators(cli: Cli, tmp_path: Path) -> None:
     extract = tmp_path / "family-group.csv"
     extract.write_text(COMPARATORS, encoding="utf-8")
     out = cli.ok("indicator", "import", "--service", HOUSING, str(extract)).stdout
-    assert out.strip() == "imported 4 new, 0 updated, 1 skipped (indicators not tracked)"
+    assert out.strip() == ("imported 4 new, 0 updated, 1 skipped (indicators not tracked, or "
+                           "the authority's own)")
 
 
 def test_service_indicators_are_recorded_without_a_review_with_status_in_words(
@@ -279,10 +280,12 @@ def test_the_performance_plan_reports_each_service_and_the_reviews_of_the_year(
     assert any("Answer the inspector on void times" in r for r in page.rows)
     assert "1 on target, 1 within tolerance, 1 off target" in html
     assert "by Wednesday 30 June 2027" in html
-    # A year later the review is not the next plan's; the outturns are a year old.
+    # A year later the review is not the next plan's, and last year's outturn is an
+    # earlier year's: 2027-28 has no figure yet.
     later = initialised.ok("report", "performance-plan", "--year", "2028").stdout
     assert ref not in later
-    assert "90.5 % (2026-27)" in " ".join(" ".join(r) for r in parse_page(later).rows)
+    bv72_later = next(r for r in parse_page(later).rows if r and r[0].startswith("BV72"))
+    assert bv72_later[1:5] == ["–", "94 %", "No figure yet", "2025-26: 88 %; 2026-27: 90.5 %"]
 
     md = initialised.ok("report", "performance-plan", "--year", "2027", "--format", "md").stdout
     assert md.startswith("# Exampleshire County Council: performance plan 2027\n")
@@ -355,3 +358,46 @@ def test_bad_performance_settings_are_refused_naming_the_key(
     assert result.exit_code == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_figures_at_the_edges_read_as_a_performance_officer_expects(
+        initialised: Cli, tmp_path: Path) -> None:
+    _indicators(initialised, tmp_path)
+    # Exactly at the tolerance is within it (3.2 - 3.0 is not 0.2000000000000002 here).
+    out = initialised.ok("indicator", "record", "--service", "Libraries", "L1", "--period",
+                         "2026-27", "--value", "3.2").stdout
+    assert out.strip() == "Libraries L1 2026-27 outturn: 3.2 (within tolerance)"
+    # The status is the recorded period's, and a target has none.
+    out = initialised.ok("indicator", "record", "--service", "Waste", "BV82a", "--period",
+                         "2025-26", "--value", "30").stdout
+    assert out.strip() == "Waste BV82a 2025-26 outturn: 30 (no target)"
+    out = initialised.ok("indicator", "record", "--service", "Waste", "BV82a", "--period",
+                         "2028-29", "--value", "45", "--target").stdout
+    assert out.strip() == "Waste BV82a 2028-29 target: 45"
+    # An outturn for a year not begun is refused.
+    before = snapshot(initialised.db)
+    future = initialised("indicator", "record", "--service", "Waste", "BV82a", "--period",
+                         "2099-00", "--value", "1")
+    assert future.exit_code == 1
+    assert "has not begun" in future.stderr
+    assert snapshot(initialised.db) == before
+    # The authority's own row in a club's extract is its outturn, not a comparator.
+    extract = tmp_path / "club.csv"
+    extract.write_text("authority,code,period,value\nexampleshire county council,L1,2026-27,9\n"
+                       "Northshire,L1,2026-27,3.1\n", encoding="utf-8")
+    out = initialised.ok("indicator", "import", "--service", "Libraries", str(extract)).stdout
+    assert out.strip() == ("imported 1 new, 0 updated, 1 skipped (indicators not tracked, or "
+                           "the authority's own)")
+    assert query(initialised.db, "SELECT authority FROM comparators WHERE code = 'L1'") == [
+        ("Northshire",)]
+
+
+def test_an_older_outturn_is_never_reported_as_the_years(
+        initialised: Cli, tmp_path: Path) -> None:
+    initialised.ok("indicator", "add", "--service", "Roads", "R1", "--name", "Potholes fixed",
+                   "--unit", "%", "--target", "2025-26=80", "--target", "2026-27=85")
+    initialised.ok("indicator", "record", "--service", "Roads", "R1", "--period", "2025-26",
+                   "--value", "81")
+    md = initialised.ok("report", "performance-plan", "--year", "2027", "--format", "md").stdout
+    assert ("| R1 Potholes fixed | – | 85 % | **No figure yet** | 2025-26: 81 % |") in md
+    assert "0 on target, 0 within tolerance, 0 off target, 1 with no figure yet" in md

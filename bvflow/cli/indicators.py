@@ -74,8 +74,10 @@ def record(
 
     kind = "target" if is_target else "actual"
     found = record_service_value(state.app(), service, code, kind, when, value)
-    what = "target" if is_target else "outturn"
-    click.echo(f"{found.service} {found.code} {when} {what}: {value:g} ({found.status})")
+    if is_target:
+        click.echo(f"{found.service} {found.code} {when} target: {value:g}")
+    else:
+        click.echo(f"{found.service} {found.code} {when} outturn: {value:g} ({found.status})")
 
 
 @indicator.command(name="import")
@@ -97,7 +99,7 @@ def import_(state: State, service: str, file: Path) -> None:
     result = import_service_comparators(state.app(), service, file)
     click.echo(
         f"imported {result.imported} new, {result.updated} updated, "
-        f"{result.skipped} skipped (indicators not tracked)"
+        f"{result.skipped} skipped (indicators not tracked, or the authority's own)"
     )
 
 

@@ -164,7 +164,7 @@ def pi_import(state: State, ref: str, file: Path) -> None:
     result = import_comparators(state.app(), ref, file)
     click.echo(
         f"imported {result.imported} new, {result.updated} updated, "
-        f"{result.skipped} skipped (indicators not tracked)"
+        f"{result.skipped} skipped (indicators not tracked, or the authority's own)"
     )
 
 

@@ -95,7 +95,9 @@ def status(
         return "no target"
     if actual is None:
         return "no figure yet"
-    shortfall = (target - actual) if higher_is_better else (actual - target)
+    # Rounded: 3.2 - 3.0 is 0.2000000000000002 in binary floating point, and a figure exactly
+    # at the tolerance is within it.
+    shortfall = round((target - actual) if higher_is_better else (actual - target), 9)
     if shortfall <= 0:
         return "on target"
     if tolerance is not None and shortfall <= tolerance:

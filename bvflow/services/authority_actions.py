@@ -3,7 +3,7 @@
 A competency self-assessment's development actions, an inspection's recommendations and the
 authority's corporate actions join the improvement-plan machinery (``plan_actions``): an
 owner, a due date, the same statuses, and the same due-soon and overdue reminders from
-``bvflow notify sweep``, to the owner. Each is state of the audit chain: ``action.added``
+``bvflow sweep``, to the owner. Each is state of the audit chain: ``action.added``
 (carried by the event of whatever made it: a finding, an assessment, ``improvement add``)
 and ``action.updated``, both with no review.
 """

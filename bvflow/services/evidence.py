@@ -72,7 +72,7 @@ def add_evidence(
     title = inputs.text(title, "the title", max_length=300)
     if disclosure is not None and disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}, not {disclosure!r}")
-    name, content = read_paper(file) if file is not None else (None, None)
+    name, content = read_paper(file, app.db.path) if file is not None else (None, None)
     now = app.now()
     with app.db.read() as session:
         loaded = load(session, ref)

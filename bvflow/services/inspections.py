@@ -91,13 +91,19 @@ def record_inspection(
                         max_length=300)
     _choice(rating, RATINGS, "the rating")
     _choice(prospects, PROSPECTS, "the prospects")
-    name, content = read_paper(file)
+    name, content = read_paper(file, app.db.path)
     now = app.now()
     if inspected_on > local_date(now):
         raise InputError(f"the inspection date {inspected_on} is after today")
     digest = hashlib.sha256(content).hexdigest()
     with app.db.write() as session:
-        ref = repo.load_review(session, review).ref if review is not None else None
+        looked_at = repo.load_review(session, review) if review is not None else None
+        if looked_at is not None and service_key(looked_at.service) != service_key(service):
+            raise InputError(
+                f"{looked_at.ref} is a review of {looked_at.service}, not {service}; "
+                "give the service the review is of"
+            )
+        ref = looked_at.ref if looked_at is not None else None
         row = Inspection(
             service=service, inspected_on=inspected_on, inspector=inspector, title=title,
             review_ref=ref, rating=rating, prospects=prospects, file_name=name,

@@ -157,7 +157,7 @@ def paper_row(
     """A paper as an evidence row, filed in ``stage`` (the review's current one by default)."""
     if disclosure not in DISCLOSURES:
         raise InputError(f"disclosure must be one of {', '.join(DISCLOSURES)}")
-    name, content = read_paper(path)
+    name, content = read_paper(path, app.db.path)
     return Evidence(
         review_id=int(loaded.review.id or 0),
         stage=stage or loaded.review.stage,

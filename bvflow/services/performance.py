@@ -208,10 +208,12 @@ def indicator_views(session: Session, review_id: int) -> list[IndicatorView]:
 
 
 def parse_comparators(
-    text: str, source: str, known: set[str], owner: Mapping[str, Any]
+    text: str, source: str, known: set[str], owner: Mapping[str, Any], own: str = ""
 ) -> tuple[list[Comparator], list[str], int]:
     """A benchmarking extract's rows for the indicators ``known``, each owned by ``owner``
-    (``{"review_id": ...}`` or ``{"service": ...}``); the errors name their lines."""
+    (``{"review_id": ...}`` or ``{"service": ...}``); the errors name their lines. Rows of
+    the authority itself (``own``; a club's extract includes its members) are left out:
+    its figures are its own outturns, and counting them again would skew the quartiles."""
     reader = csv.DictReader(io.StringIO(text))
     header = [f.strip().lower() for f in reader.fieldnames or []]
     fields = set(header)
@@ -245,7 +247,9 @@ def parse_comparators(
         except ValueError:
             errors.append(f"{source}:{number}: value {record['value']!r} is not a number")
             continue
-        if record[code_field] not in known:
+        if record[code_field] not in known or (
+            own and inputs.name_key(authority) == inputs.name_key(own)
+        ):
             skipped += 1
             continue
         rows.append(
@@ -258,6 +262,11 @@ def parse_comparators(
             )
         )
     return rows, errors, skipped
+
+
+def _own(app: App) -> str:
+    with app.db.read() as session:
+        return repo.load_authority(session).name
 
 
 @dataclass(frozen=True)
@@ -276,7 +285,7 @@ def import_comparators(app: App, ref: str, path: Path) -> ImportResult:
         known = {i.code for i in repo.indicators_for(session, review_id)}
     try:
         rows, errors, skipped = parse_comparators(
-            text, str(path), known, {"review_id": review_id}
+            text, str(path), known, {"review_id": review_id}, _own(app)
         )
     except csv.Error as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from exc

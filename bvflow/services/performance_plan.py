@@ -74,10 +74,13 @@ class _Year:
 def _indicator(view: ServiceIndicatorView, span: _Year, comparators: list[Any]) -> dict[str, Any]:
     """One indicator's line: the reported year's outturn against its target, the earlier
     years, the quartile among other authorities, and the targets ahead."""
+    # The outturn is the reported year's only (2026-27, or 2026 for a calendar-year
+    # indicator): an older figure is an earlier year's, never passed off as this one's.
     reported = [p for p in view.actuals if _start(p) <= span.year - 1]
-    outturn_period = max(reported, default=None)
+    current = [p for p in reported if _start(p) == span.year - 1]
+    outturn_period = max(current, default=None)
     outturn = view.actuals[outturn_period] if outturn_period else None
-    target = view.targets.get(outturn_period) if outturn_period else None
+    target = view.targets.get(outturn_period or span.reported)
     earlier = [(p, view.actuals[p]) for p in sorted(reported) if p != outturn_period]
     ahead = {y: next((v for p, v in view.targets.items() if _start(p) == y), None)
              for y in span.ahead()}

@@ -17,6 +17,7 @@ from typing import Any
 
 from bvflow import inputs
 from bvflow.domain.audit import NewEvent
+from bvflow.domain.calendar import local_date
 from bvflow.domain.performance import Benchmark, benchmark, status, trend
 from bvflow.domain.programme import service_key
 from bvflow.errors import InputError
@@ -127,6 +128,8 @@ def record_service_value(
     when = period(when)
     value = inputs.number(value, "the value")
     now = app.now()
+    if kind == "actual" and _start(when) > local_date(now).year:
+        raise InputError(f"period {when} has not begun: an outturn is for a year under way or past")
     with app.db.write() as session:
         row = repo.service_indicator(session, service, code(code_))
         before = [v.value for v in repo.indicator_values(session, [int(row.id or 0)])
@@ -136,22 +139,26 @@ def record_service_value(
                    "before": before[0] if before else None}
         repo.append_event(session, _event(app, now, f"indicator.{kind}_recorded", payload))
         values = list(repo.indicator_values(session, [int(row.id or 0)]))
-        return _view(row, values, repo.service_comparators(session, str(row.service)))
+        return _view(row, values, repo.service_comparators(session, str(row.service)), when)
 
 
 def import_service_comparators(app: App, service: str, path: Path) -> ImportResult:
     """Import a benchmarking extract for a service's indicators; any bad row refuses the
-    whole file, naming its line."""
+    whole file, naming its line. The authority's own rows are skipped (they are its
+    outturns, recorded with ``indicator record``)."""
     import csv
 
     text = read_text_input(path, "the benchmark file", MAX_CSV_BYTES)
     with app.db.read() as session:
         service = known_service(session, service)
         known = {i.code for i in repo.service_indicators(session, service)}
+        own = repo.load_authority(session).name
     if not known:
         raise InputError(f"{service} has no indicators; 'bvflow indicator add' adds one")
     try:
-        rows, errors, skipped = parse_comparators(text, str(path), known, {"service": service})
+        rows, errors, skipped = parse_comparators(
+            text, str(path), known, {"service": service}, own
+        )
     except csv.Error as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from exc
     if errors:
@@ -181,13 +188,21 @@ def _benchmark(
     return when, benchmark(actuals[when], figures, row.higher_is_better)
 
 
+def _start(when: str) -> int:
+    return int(when[:4])
+
+
 def _view(
-    row: Indicator, values: list[IndicatorValue], comparators: Sequence[Comparator]
+    row: Indicator,
+    values: list[IndicatorValue],
+    comparators: Sequence[Comparator],
+    when: str | None = None,
 ) -> ServiceIndicatorView:
+    """The indicator as at its latest outturn, or as at ``when`` (the period just recorded)."""
     mine = [v for v in values if v.indicator_id == row.id]
     targets = {v.period: v.value for v in mine if v.kind == "target"}
     actuals = {v.period: v.value for v in mine if v.kind == "actual"}
-    latest_period = max(actuals, default=None)
+    latest_period = when if when in actuals else max(actuals, default=None)
     latest = actuals[latest_period] if latest_period is not None else None
     target = targets.get(latest_period) if latest_period is not None else None
     found = _benchmark(row, actuals, list(comparators))
