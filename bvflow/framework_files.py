@@ -3,6 +3,7 @@ found by name in a council's folder or the bundled ``competencies/``, or by path
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,8 +33,12 @@ def framework_from_source(
     data = parse_yaml(source, source_name)
     problems: list[Problem] = []
     if not is_framework(data):
-        problems.append(Problem("not a competency framework: it needs 'kind: "
-                                "competency-framework'", getattr(data, "line", None)))
+        kind = data.get("kind") if isinstance(data, Mapping) else None
+        problems.append(Problem(
+            f"unknown kind {kind!r}: a competency framework says 'kind: competency-framework'"
+            if kind is not None else
+            "not a competency framework: it needs 'kind: competency-framework'",
+            getattr(data, "line", None)))
     named = name_problem_of(data, file_stem)
     problems += [named] if named is not None else []
     try:
@@ -46,8 +51,11 @@ def framework_from_source(
 
 
 def is_framework_source(source: str, source_name: str) -> bool:
-    """Whether a definition file's text declares ``kind: competency-framework``."""
-    return is_framework(parse_yaml(source, source_name))
+    """Whether a definition file's text declares a ``kind:``: a workflow has none, so a
+    misspelt ``kind: competency-framwork`` is checked as the framework it means to be (and
+    told what its kind should be), not as a workflow missing its stages."""
+    data = parse_yaml(source, source_name)
+    return is_framework(data) or (isinstance(data, Mapping) and "kind" in data)
 
 
 def read_framework(path: Path) -> FrameworkFile:

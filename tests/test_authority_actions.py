@@ -173,3 +173,11 @@ def test_the_owner_is_reminded_before_and_after_the_due_date_until_it_is_done(
     assert len(sent) == 2
     assert all(e[3] is None for e in sent)
     assert initialised.ok("audit", "verify").stdout.startswith("intact:")
+
+
+def test_the_service_is_spelt_as_the_record_spells_it(initialised: Cli) -> None:
+    initialised.ok("indicator", "add", "--service", "Libraries", "L1", "--name", "Visits")
+    action = _add(initialised, "Review opening hours", SAM, "2027-02-26", "--service",
+                  "  libraries ")
+    assert query(initialised.db, "SELECT service FROM plan_actions WHERE id = :id",
+                 id=action) == [("Libraries",)]

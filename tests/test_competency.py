@@ -87,6 +87,17 @@ BROKEN = [
 ]
 
 
+def test_a_misspelt_kind_is_told_its_kind_not_checked_as_a_workflow(
+        initialised: Cli, tmp_path: Path) -> None:
+    copy = tmp_path / "best-value-competencies.yaml"
+    copy.write_text(BUNDLED.read_text(encoding="utf-8").replace(
+        "kind: competency-framework", "kind: competency-framwork"), encoding="utf-8")
+    result = initialised("workflow", "validate", str(copy))
+    assert result.exit_code == 1
+    assert "unknown kind 'competency-framwork'" in result.stderr
+    assert "stages" not in result.stderr
+
+
 def test_a_broken_copy_lists_every_problem_with_its_line(initialised: Cli,
                                                          tmp_path: Path) -> None:
     text = BUNDLED.read_text(encoding="utf-8")

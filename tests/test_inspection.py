@@ -236,6 +236,8 @@ BAD: list[tuple[tuple[str, ...], str]] = [
       "--owner", PAT, "--due", "2027-06-01", "--priority", "urgent"), "urgent"),
     (("finding", "add", "1", "--judgement", "J", "--text", "T", "--owner", PAT, "--due",
       "2027-06-01"), "recommendation"),
+    (("finding", "add", "1", "--judgement", "J", "--text", "T", "--recommendation", "Analyse",
+      "--recommendation", "analyse ", "--owner", PAT, "--due", "2027-06-01"), "given twice"),
     (("respond", "9", "--text", "Agreed"), "no finding 9"),
     (("respond", "1", "--text", "\u202e"), "response"),
     (("respond", "x", "--text", "Agreed"), "x"),

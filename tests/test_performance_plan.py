@@ -311,6 +311,9 @@ def test_the_officer_is_reminded_before_the_deadline_and_the_site_carries_the_pl
     _indicators(initialised, tmp_path)
     (initialised.db.parent / "bvflow.toml").write_text(
         f'[performance]\nplan_due = "06-30"\nofficer = "{OFFICER}"\n', encoding="utf-8")
+    early = tmp_path / "early-site"  # January: 2026-27 is not over, so no 2027 plan yet
+    initialised.ok("publish", "--out", str(early))
+    assert sorted(p.name for p in (early / "performance-plan").iterdir()) == ["2026"]
     _at(travel, "2027-05-28")  # more than four weeks before: nothing yet
     assert swept_mail(initialised, OFFICER) == []
     _at(travel, "2027-06-02")  # 20 working days before Wednesday 30 June
@@ -401,3 +404,11 @@ def test_an_older_outturn_is_never_reported_as_the_years(
     md = initialised.ok("report", "performance-plan", "--year", "2027", "--format", "md").stdout
     assert ("| R1 Potholes fixed | – | 85 % | **No figure yet** | 2025-26: 81 % |") in md
     assert "0 on target, 0 within tolerance, 0 off target, 1 with no figure yet" in md
+
+
+def test_listing_a_service_with_no_indicators_says_so(initialised: Cli, tmp_path: Path) -> None:
+    assert "No service indicators" in initialised.ok("indicator", "list").stdout
+    _indicators(initialised, tmp_path)
+    result = initialised("indicator", "list", "--service", "Nowhere")
+    assert result.exit_code == 1
+    assert "no service 'Nowhere' has indicators" in result.stderr

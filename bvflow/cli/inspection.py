@@ -89,7 +89,8 @@ def finding_add(
         emit_json(found)
         return
     ids = ", ".join(str(r["action"]["action_id"]) for r in found["recommendations"])
-    click.echo(f"Finding {found['finding_id']} added; actions {ids} due {due.isoformat()}")
+    noun = "action" if len(found["recommendations"]) == 1 else "actions"
+    click.echo(f"Finding {found['finding_id']} added; {noun} {ids} due {due.isoformat()}")
 
 
 @inspection.command(name="respond")
@@ -157,6 +158,9 @@ def show(state: State, inspection_id: int, as_json: bool) -> None:
 
 
 def _text(found: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    from bvflow.domain.dates import short_instant
     from bvflow.services.inspections import STARS
 
     count = STARS[found["rating"]] if found["rating"] else None
@@ -177,7 +181,8 @@ def _text(found: dict[str, Any]) -> str:
                 f"due {a['due']}, {a['owner']}")
             lines.append(f"  - {r['text']} [{status}]")
         for p in f["responses"]:
-            lines.append(f"  Response {p['id']} by {p['by']} at {p['at']}: {p['text']}")
+            at = short_instant(datetime.fromisoformat(p["at"]))
+            lines.append(f"  Response {p['id']} by {p['by']}, {at}: {p['text']}")
         if not f["responses"]:
             lines.append("  No response yet.")
     return "\n".join(lines) + "\n"

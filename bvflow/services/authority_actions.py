@@ -20,6 +20,7 @@ from bvflow.domain.calendar import local_date
 from bvflow.errors import InputError
 from bvflow.services.app import App
 from bvflow.services.plan import STATUSES
+from bvflow.services.service_indicators import known_service
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
 from bvflow.store.models import PlanAction
@@ -84,7 +85,7 @@ def new_action(
         review_id=None,
         source=_source(source),
         source_id=source_id,
-        service=inputs.text(service, "the service") if service is not None else None,
+        service=known_service(session, service) if service is not None else None,
         title=inputs.text(title, "the title", max_length=300),
         owner=inputs.email(owner),
         due=due,

@@ -138,6 +138,10 @@ def add_finding(
     wanted = [inputs.text(r, "a recommendation", max_length=300) for r in recommendations]
     if not wanted:
         raise InputError("give at least one --recommendation")
+    twice = sorted({r for r in wanted if [inputs.name_key(w) for w in wanted].count(
+        inputs.name_key(r)) > 1})
+    if twice:
+        raise InputError(f"the recommendation {twice[0]!r} is given twice; give each once")
     if priority and priority not in PRIORITIES:
         raise InputError(f"priority must be one of {', '.join(PRIORITIES)}")
     owner = inputs.email(owner)

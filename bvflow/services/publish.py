@@ -483,7 +483,9 @@ def _build(session: Session, app: App, now: datetime) -> _Site:
             if item["page"]:
                 item["href"] = f"reviews/{review_path(item['page']['ref'])}/index.html"
     record_at = as_at.get(None, authority.created_at)
-    plans = plan_years(session)
+    # A year's plan goes public once the financial year it reports on has ended (31 March):
+    # before then its outturns are not the year's.
+    plans = [y for y in plan_years(session) if date(y, 4, 1) <= local_date(record_at)]
     for plan in plans:
         site.files[f"performance-plan/{plan}/index.html"] = plan_page(
             session, plan, record_at, app.settings.plan_due).encode("utf-8")

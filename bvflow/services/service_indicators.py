@@ -20,7 +20,7 @@ from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import local_date
 from bvflow.domain.performance import Benchmark, benchmark, status, trend
 from bvflow.domain.programme import service_key
-from bvflow.errors import InputError
+from bvflow.errors import InputError, NotFoundError
 from bvflow.files import read_text_input
 from bvflow.services.app import App
 from bvflow.services.performance import (
@@ -233,4 +233,9 @@ def service_indicator_views(
 def service_indicator_list(app: App, service: str | None = None) -> list[ServiceIndicatorView]:
     """``bvflow indicator list``: each service's indicators, latest outturn and status."""
     with app.db.read() as session:
-        return service_indicator_views(session, service)
+        found = service_indicator_views(session, service)
+        if service is not None and not found and repo.service_indicators(session):
+            raise NotFoundError(
+                f"no service {service!r} has indicators; 'bvflow indicator list' shows them all"
+            )
+        return found
