@@ -60,7 +60,8 @@ def test_an_inspection_is_recorded_with_its_report_and_audited(
                     "--title", "Waste inspection 2027")
     digest = hashlib.sha256(REPORT).hexdigest()
     assert (found["id"], found["file_sha256"], found["file_size"]) == (1, digest, len(REPORT))
-    assert query(initialised.db, "SELECT service, inspected_on, inspector, title, rating, "
+    assert query(initialised.db, "SELECT service, CAST(inspected_on AS TEXT), inspector, "
+                                 "title, rating, "
                                  "prospects, file_name, content FROM inspections") == [
         ("Waste", "2027-01-04", "Best Value Inspectorate", "Waste inspection 2027", "fair",
          "uncertain", "inspection-report.pdf", REPORT)]
