@@ -19,7 +19,7 @@ from bvflow.domain.audit import NewEvent
 from bvflow.domain.calendar import local_date
 from bvflow.errors import InputError
 from bvflow.services.app import App
-from bvflow.services.plan import STATUSES
+from bvflow.services.plan import apply_change, checked_change
 from bvflow.services.service_indicators import known_service
 from bvflow.services.views import View
 from bvflow.store import Session, changes, repo
@@ -142,26 +142,11 @@ def update_authority_action(
 ) -> AuthorityActionView:
     """Change an authority action's status, due date or owner (audited, with the values
     before). A done or dropped action stays on the record."""
-    if status is None and due is None and owner is None:
-        raise InputError("give --status, --due or --owner")
-    if status is not None and status not in STATUSES:
-        raise InputError(f"status must be one of {', '.join(STATUSES)}")
-    owner = inputs.email(owner) if owner is not None else None
+    owner = checked_change(status, due, owner)
     now = app.now()
     with app.db.write() as session:
         row = repo.load_authority_action(session, action_id)
-        before = {"status": row.status, "due": row.due.isoformat(), "owner": row.owner}
-        changes.update(
-            session,
-            row,
-            {
-                "status": status or row.status,
-                "due": due or row.due,
-                "owner": owner or row.owner,
-                "updated_at": now,
-            },
-        )
-        after = {"status": row.status, "due": row.due.isoformat(), "owner": row.owner}
+        before, after = apply_change(session, row, status, due, owner, now)
         repo.append_event(
             session,
             NewEvent(now, app.actor, "action.updated",

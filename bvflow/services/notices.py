@@ -279,6 +279,17 @@ def action_rows(
     return rows
 
 
+def authority_context(authority: str) -> dict[str, Any]:
+    """What every message of the authority's own (no review) carries: no review, no stage,
+    no stage dates."""
+    return {
+        "authority": authority,
+        "review": None,
+        "stage": None,
+        "dates": {"entered_on": None, "earliest": None, "target": None},
+    }
+
+
 def authority_action_rows(
     calendar: WorkingCalendar, authority: str, action: PlanAction, today: date, now: datetime
 ) -> list[OutboxMessage]:
@@ -289,10 +300,7 @@ def authority_action_rows(
     owner = Recipient(action.owner, "Action owner", "officer")
     for due in deadline_reminders(ACTION_PLAN, calendar, action.due, today):
         context = {
-            "authority": authority,
-            "review": None,
-            "stage": None,
-            "dates": {"entered_on": None, "earliest": None, "target": None},
+            **authority_context(authority),
             "due_on": due.due_on.isoformat(),
             "details": dict(due.details),
             "action": {
@@ -328,10 +336,7 @@ def plan_rows(
     person = Recipient(officer, "Performance officer", "officer")
     for due in deadline_reminders(PERFORMANCE_PLAN, calendar, deadline, today):
         context = {
-            "authority": authority,
-            "review": None,
-            "stage": None,
-            "dates": {"entered_on": None, "earliest": None, "target": None},
+            **authority_context(authority),
             "due_on": due.due_on.isoformat(),
             "details": {"days": dict(due.details).get("days", 0)},
             "plan": {"year": deadline.year, "due": deadline.isoformat(),

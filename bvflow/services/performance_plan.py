@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from bvflow.domain.calendar import local_date
 from bvflow.domain.involvement import AGREEMENT_ITEMS
-from bvflow.domain.performance import status, trend
+from bvflow.domain.performance import benchmark, status, trend
 from bvflow.domain.programme import service_key
 from bvflow.errors import InputError
 from bvflow.exports import to_xlsx
@@ -103,8 +103,6 @@ def _indicator(view: ServiceIndicatorView, span: _Year, comparators: list[Any]) 
 def _quartile(
     view: ServiceIndicatorView, when: str | None, value: float | None, comparators: list[Any]
 ) -> dict[str, Any]:
-    from bvflow.domain.performance import benchmark
-
     figures = [c.value for c in comparators if c.code == view.code and c.period == when]
     if value is None or not figures:
         return {"quartile": None, "rank": None, "of": None, "median": None,

@@ -88,6 +88,30 @@ def add_action(
     return _view(row)
 
 
+def checked_change(status: str | None, due: date | None, owner: str | None) -> str | None:
+    """An action update's input, checked before anything is read: the owner normalised."""
+    if status is None and due is None and owner is None:
+        raise InputError("give --status, --due or --owner")
+    if status is not None and status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    return inputs.email(owner) if owner is not None else None
+
+
+def apply_change(
+    session: Session, row: PlanAction, status: str | None, due: date | None,
+    owner: str | None, now: datetime,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Change a plan action (a review's or the authority's) in the caller's transaction;
+    the values before and after, for its event."""
+    def values() -> dict[str, str]:
+        return {"status": row.status, "due": row.due.isoformat(), "owner": row.owner}
+
+    before = values()
+    changes.update(session, row, {"status": status or row.status, "due": due or row.due,
+                                  "owner": owner or row.owner, "updated_at": now})
+    return before, values()
+
+
 def update_action(
     app: App,
     ref: str,
@@ -100,26 +124,12 @@ def update_action(
 
     A closed review's plan is still monitored, so its actions may be updated; an abandoned
     review's may not."""
-    if status is None and due is None and owner is None:
-        raise InputError("give --status, --due or --owner")
-    if status is not None and status not in STATUSES:
-        raise InputError(f"status must be one of {', '.join(STATUSES)}")
-    owner = inputs.email(owner) if owner is not None else None
+    owner = checked_change(status, due, owner)
     loaded = load_monitored(app, ref, "update an action of")
     now = app.now()
     with app.db.write() as session:
         row = repo.load_action(session, int(loaded.review.id or 0), action_id)
-        before = {"status": row.status, "due": row.due.isoformat(), "owner": row.owner}
-        changes.update(
-            session,
-            row,
-            {
-                "status": status or row.status,
-                "due": due or row.due,
-                "owner": owner or row.owner,
-                "updated_at": now,
-            },
-        )
+        before, after = apply_change(session, row, status, due, owner, now)
         record_change(
             session,
             app,
@@ -129,7 +139,7 @@ def update_action(
             {
                 "action_id": action_id,
                 "before": before,
-                "after": {"status": row.status, "due": row.due.isoformat(), "owner": row.owner},
+                "after": after,
             },
         )
     return _view(row)
